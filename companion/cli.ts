@@ -1,0 +1,172 @@
+// The `refinery` command line: process, luts, doctor. Every failure is one line on stderr
+// and a non-zero exit.
+import { Command, InvalidArgumentError } from 'commander';
+import { z } from 'zod';
+import type { StepSpec } from '../src/protocol/recipe.js';
+import { doctor, formatDoctor } from './doctor.js';
+import { listLuts } from './luts/library.js';
+import { CODECS } from './media/codecs.js';
+import { CancelledError, type Progress, processClip } from './pipeline/process.js';
+import { stateDir } from './state.js';
+import { VERSION } from './version.js';
+
+function number(flag: string, min: number, max = Infinity, integer = false) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+      const what = integer ? 'a whole number' : 'a number';
+      throw new InvalidArgumentError(`${flag} must be ${what}${max < Infinity ? ` from ${min} to ${max}` : ` >= ${min}`}, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+interface ProcessFlags {
+  output: string;
+  in?: number;
+  out?: number;
+  handles: number;
+  lut?: string;
+  lutStrength: number;
+  lutInterpolation: 'tetrahedral' | 'trilinear';
+  codec?: string;
+  json?: boolean;
+  stateDir?: string;
+}
+
+function stepsFromFlags(flags: ProcessFlags): StepSpec[] {
+  const steps: StepSpec[] = [];
+  if (flags.lut) steps.push({ op: 'lut', path: flags.lut, strength: flags.lutStrength, interpolation: flags.lutInterpolation });
+  return steps;
+}
+
+function progressLine(p: Progress): string {
+  const eta = Number.isFinite(p.etaS) ? `${Math.ceil(p.etaS)}s` : '--';
+  return `\rframe ${p.frame}/${p.total}  ${p.fps.toFixed(1)} fps  ETA ${eta}   `;
+}
+
+async function runProcess(input: string, flags: ProcessFlags): Promise<void> {
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  const tty = process.stderr.isTTY && !flags.json;
+  let lastDraw = 0;
+  try {
+    const result = await processClip({
+      input,
+      output: flags.output,
+      range: { inS: flags.in, outS: flags.out, handles: flags.handles },
+      steps: stepsFromFlags(flags),
+      codec: flags.codec,
+      stateDir: stateDir(flags.stateDir),
+      signal: controller.signal,
+      onProgress: (p) => {
+        const now = Date.now();
+        if (tty && (now - lastDraw > 200 || p.frame === p.total)) {
+          lastDraw = now;
+          process.stderr.write(progressLine(p));
+        }
+      },
+    });
+    if (tty) process.stderr.write('\n');
+    for (const warning of result.warnings) process.stderr.write(`refinery: warning: ${warning}\n`);
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } else {
+      process.stdout.write(
+        `${result.output}: ${result.frames} frames ${result.width}x${result.height} @ ${result.fps}, ${result.codec}, TC ${result.timecode}, ${result.seconds}s\n`,
+      );
+    }
+  } catch (error) {
+    if (tty) process.stderr.write('\n');
+    if (error instanceof CancelledError) {
+      process.stderr.write('refinery: cancelled; no output written\n');
+      process.exitCode = 130;
+      return;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+}
+
+function oneLine(error: unknown): string {
+  if (error instanceof z.ZodError) {
+    return error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ');
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.replace(/^error: /, '');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('refinery')
+    .description('Refine AI-generated clips: clean, deflicker, restore faces, upscale and grade.')
+    .version(VERSION)
+    .showHelpAfterError(false)
+    .configureOutput({ outputError: (text, write) => write(`refinery: ${oneLine(text.trim())}\n`) });
+
+  program
+    .command('process')
+    .description('refine one clip into a new file')
+    .argument('<input>', 'source clip (never modified)')
+    .requiredOption('-o, --output <file>', 'output file (.mov, .mp4, .mxf, .mkv)')
+    .option('--in <seconds>', 'start of the source range', number('--in', 0))
+    .option('--out <seconds>', 'end of the source range (exclusive)', number('--out', 0))
+    .option('--handles <frames>', 'extra frames on each side, clamped to the clip', number('--handles', 0, 100_000, true), 0)
+    .option('--lut <file-or-preset>', 'grade with a .cube file or a preset from "refinery luts list"')
+    .option('--lut-strength <0..1>', 'blend between the source (0) and the full LUT (1)', number('--lut-strength', 0, 1), 1)
+    .option('--lut-interpolation <method>', 'tetrahedral or trilinear', (v) => {
+      if (v !== 'tetrahedral' && v !== 'trilinear') throw new InvalidArgumentError(`--lut-interpolation must be tetrahedral or trilinear, got "${v}"`);
+      return v;
+    }, 'tetrahedral')
+    .option('--codec <codec>', `${CODECS.join(' | ')} (default: from the extension; prores for .mov)`)
+    .option('--json', 'print one JSON result line on stdout')
+    .option('--state-dir <dir>', 'state folder (default: REFINERY_HOME or the per-user folder)')
+    .action(runProcess);
+
+  const luts = program.command('luts').description('LUT presets and user LUTs');
+  luts
+    .command('list')
+    .description('list presets and the LUTs in the user LUT folder')
+    .option('--json', 'print JSON')
+    .option('--state-dir <dir>', 'state folder')
+    .action(async (flags: { json?: boolean; stateDir?: string }) => {
+      const entries = await listLuts(stateDir(flags.stateDir));
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(entries)}\n`);
+        return;
+      }
+      const width = Math.max(...entries.map((e) => e.name.length));
+      for (const e of entries) {
+        process.stdout.write(`${e.name.padEnd(width)}  ${e.category.padEnd(10)} ${String(e.size).padStart(3)}  ${e.description}\n    ${e.file}\n`);
+      }
+    });
+
+  program
+    .command('doctor')
+    .description('show the ffmpeg/ffprobe found, their encoders and the state folder')
+    .option('--json', 'print JSON')
+    .option('--state-dir <dir>', 'state folder')
+    .action((flags: { json?: boolean; stateDir?: string }) => {
+      const report = doctor(stateDir(flags.stateDir));
+      process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${formatDoctor(report)}\n`);
+      if (!report.ok) process.exitCode = 1;
+    });
+
+  return program;
+}
+
+try {
+  await buildProgram().exitOverride().parseAsync(process.argv);
+} catch (error) {
+  const code = (error as { code?: string }).code;
+  // Commander has already printed help, the version, or its own error line.
+  if (code?.startsWith('commander.')) {
+    process.exitCode = code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help' ? 0 : 1;
+  } else {
+    process.stderr.write(`refinery: ${oneLine(error)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,107 @@
+// Finds the ffmpeg and ffprobe binaries and what they can do.
+// Order: REFINERY_FFMPEG / REFINERY_FFPROBE, then a binary shipped inside an npm package
+// (@ffmpeg-installer/ffmpeg, @ffprobe-installer/ffprobe), then PATH; but a build older than
+// ffmpeg 5 (libavcodec 59) is passed over while a newer one is found, since the 2018 build
+// that npm ships for Linux writes ProRes frames without their colour tags.
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, join } from 'node:path';
+
+export type ToolName = 'ffmpeg' | 'ffprobe';
+
+export interface ResolvedTool {
+  path: string;
+  source: 'env' | 'npm' | 'path';
+  version: string;
+  libavcodec: number;
+}
+
+const MODERN_LIBAVCODEC = 59;
+
+/** The encoders Refinery's codec presets need; `doctor` reports each one. */
+export const REQUIRED_ENCODERS = ['prores_ks', 'prores_aw', 'dnxhd', 'libx264', 'ffv1', 'aac', 'pcm_s24le'] as const;
+
+const ENV: Record<ToolName, string> = { ffmpeg: 'REFINERY_FFMPEG', ffprobe: 'REFINERY_FFPROBE' };
+const NPM_PACKAGE: Record<ToolName, string> = {
+  ffmpeg: '@ffmpeg-installer/ffmpeg',
+  ffprobe: '@ffprobe-installer/ffprobe',
+};
+
+const require = createRequire(import.meta.url);
+const cache = new Map<ToolName, ResolvedTool>();
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function fromNpm(tool: ToolName): string | undefined {
+  try {
+    const mod = require(NPM_PACKAGE[tool]) as { path?: string };
+    return mod.path && isExecutable(mod.path) ? mod.path : undefined;
+  } catch {
+    return undefined; // the package (or its platform binary) is not installed
+  }
+}
+
+function fromPath(tool: ToolName): string | undefined {
+  const exe = process.platform === 'win32' ? `${tool}.exe` : tool;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, exe);
+    if (existsSync(candidate) && isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function describe(path: string, source: ResolvedTool['source']): ResolvedTool {
+  const out = execFileSync(path, ['-version'], { encoding: 'utf8', timeout: 15_000 });
+  return {
+    path,
+    source,
+    version: /version\s+(\S+)/.exec(out)?.[1] ?? 'unknown',
+    libavcodec: Number(/libavcodec\s+(\d+)\./.exec(out)?.[1] ?? 0),
+  };
+}
+
+/** Resolves a tool once per process; throws a one-line error naming how to fix it. */
+export function resolveTool(tool: ToolName): ResolvedTool {
+  const cached = cache.get(tool);
+  if (cached) return cached;
+  const fromEnv = process.env[ENV[tool]];
+  let resolved: ResolvedTool | undefined;
+  if (fromEnv) {
+    if (!isExecutable(fromEnv)) throw new Error(`${ENV[tool]}=${fromEnv} is not an executable file`);
+    resolved = describe(fromEnv, 'env');
+  } else {
+    const candidates: ResolvedTool[] = [];
+    const npm = fromNpm(tool);
+    if (npm) candidates.push(describe(npm, 'npm'));
+    const onPath = fromPath(tool);
+    if (onPath && onPath !== npm) candidates.push(describe(onPath, 'path'));
+    resolved = candidates.find((c) => c.libavcodec >= MODERN_LIBAVCODEC) ?? candidates[0];
+  }
+  if (!resolved) {
+    throw new Error(
+      `${tool} not found: set ${ENV[tool]}, install ${NPM_PACKAGE[tool]}, or put ${tool} on PATH (e.g. apt-get install ffmpeg)`,
+    );
+  }
+  cache.set(tool, resolved);
+  return resolved;
+}
+
+/** Lists the encoder names a given ffmpeg binary has. */
+export function encodersOf(ffmpegPath: string): Set<string> {
+  const out = execFileSync(ffmpegPath, ['-hide_banner', '-encoders'], { encoding: 'utf8', timeout: 15_000 });
+  const names = new Set<string>();
+  for (const line of out.split('\n')) {
+    const match = /^\s[VAS][F.][S.][X.][B.][D.]\s+(\S+)/.exec(line);
+    if (match) names.add(match[1]!);
+  }
+  return names;
+}

@@ -1,0 +1,219 @@
+// One job end to end: probe → range → decode → steps → encode (+audio, timecode) → rename
+// → sidecar. The CLI and the companion's queue both call processClip().
+import { stat } from 'node:fs/promises';
+import type { StepSpec } from '../../src/protocol/recipe.js';
+import { type Codec, codecForOutput } from '../media/codecs.js';
+import { outputColour } from '../media/colour.js';
+import { type MediaInfo, probe } from '../media/probe.js';
+import { formatRational } from '../media/rational.js';
+import { addFrames } from '../media/timecode.js';
+import { inRunningOrder, stepDefinition } from '../steps/index.js';
+import type { Frame, StepInstance } from '../steps/step.js';
+import { VERSION } from '../version.js';
+import { FrameDecoder } from './decode.js';
+import { FrameEncoder } from './encode.js';
+import { inBands } from './frames.js';
+import { checkOutput, commit, removeQuietly, temporaryName } from './output.js';
+import { type RangeRequest, resolveRange } from './range.js';
+import { sha256File, writeSidecar } from './sidecar.js';
+import { WorkerPool } from './workers.js';
+
+export interface Progress {
+  frame: number;
+  total: number;
+  fps: number;
+  etaS: number;
+}
+
+export interface ProcessRequest {
+  input: string;
+  output: string;
+  range?: RangeRequest;
+  steps: StepSpec[];
+  codec?: string;
+  stateDir: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  /** Called once the source is probed and the job is known to be valid. */
+  onStart?: (media: MediaInfo) => void;
+}
+
+export interface ProcessResult {
+  output: string;
+  sidecar: string;
+  frames: number;
+  fps: string;
+  width: number;
+  height: number;
+  seconds: number;
+  steps: StepSpec[];
+  handles: { head: number; tail: number };
+  range: { inS: number; outS: number };
+  codec: Codec;
+  timecode: string;
+  warnings: string[];
+}
+
+// A container that over-reports its frame count by a frame or two is common (edit lists,
+// a trailing B-frame); the missing tail is repeated so the output length stays exact.
+const MAX_PADDED_FRAMES = 2;
+const PLANAR_KERNEL = new URL('./kernels.js', import.meta.url).href;
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}
+
+/** Validates everything that can be validated before any file is written. */
+export async function prepareJob(request: ProcessRequest) {
+  const media = await probe(request.input);
+  const range = resolveRange(media, request.range ?? {});
+  const codec = codecForOutput(request.output, request.codec);
+  const output = await checkOutput(request.input, request.output);
+  const steps = inRunningOrder(request.steps.map((s) => stepDefinition(s.op).options.parse(s) as StepSpec));
+  return { media, range, codec, output, steps };
+}
+
+async function createSteps(specs: StepSpec[], media: MediaInfo, stateDir: string, workers: WorkerPool) {
+  const instances: StepInstance[] = [];
+  let { width, height } = media;
+  for (const spec of specs) {
+    const instance = await stepDefinition(spec.op).create(spec, { source: media, width, height, stateDir, workers });
+    ({ width, height } = instance.outputSize(width, height));
+    instances.push(instance);
+  }
+  return { instances, width, height };
+}
+
+/** Pushes one frame through the chain, in order; temporal steps may hold frames back. */
+async function pushThrough(instances: StepInstance[], frames: Frame[], from = 0): Promise<Frame[]> {
+  let current = frames;
+  for (let i = from; i < instances.length; i++) {
+    const next: Frame[] = [];
+    for (const f of current) next.push(...(await instances[i]!.push(f)));
+    current = next;
+  }
+  return current;
+}
+
+async function flushChain(instances: StepInstance[]): Promise<Frame[]> {
+  const out: Frame[] = [];
+  for (let i = 0; i < instances.length; i++) {
+    out.push(...(await pushThrough(instances, await instances[i]!.flush(), i + 1)));
+  }
+  return out;
+}
+
+export async function processClip(request: ProcessRequest): Promise<ProcessResult> {
+  const started = performance.now();
+  const { media, range, codec, output, steps } = await prepareJob(request);
+  request.onStart?.(media);
+  const warnings = [...media.warnings];
+  const colour = outputColour(media);
+  if (colour.warning) warnings.push(colour.warning);
+  const timecode = addFrames(media.timecode ?? '00:00:00:00', range.firstFrame, media.rate);
+  const sourceStat = await stat(media.path);
+  const sourceHash = sha256File(media.path);
+  sourceHash.catch(() => undefined);
+
+  const workers = new WorkerPool();
+  const tempPath = temporaryName(output);
+  let decoder: FrameDecoder | undefined;
+  let encoder: FrameEncoder | undefined;
+  const abort = () => {
+    decoder?.kill();
+    void encoder?.stop();
+  };
+  request.signal?.addEventListener('abort', abort);
+  try {
+    if (request.signal?.aborted) throw new CancelledError();
+    const chain = await createSteps(steps, media, request.stateDir, workers);
+    const { width, height } = chain;
+    encoder = new FrameEncoder({
+      media, codec, width, height, firstFrame: range.firstFrame, count: range.count, timecode,
+      colour: colour.tags, tempPath, finalPath: output,
+      metadata: { comment: `refined by refinery ${VERSION}` },
+    });
+    decoder = new FrameDecoder(media, range);
+
+    // Two planar buffers: one being written to ffmpeg while the next frame is converted.
+    const planar = [0, 1].map(() => new Uint16Array(new SharedArrayBuffer(width * height * 6)));
+    let written = 0;
+    let pendingWrite: Promise<void> = Promise.resolve();
+    let last: Frame | undefined;
+    const emit = async (frame: Frame) => {
+      if (frame.width !== width || frame.height !== height) throw new Error(`a step produced ${frame.width}x${frame.height}, expected ${width}x${height}`);
+      const target = planar[written % 2]!;
+      await inBands(workers, PLANAR_KERNEL, 'toPlanar', width, height, [frame.data, target]);
+      await pendingWrite;
+      pendingWrite = encoder!.write(new Uint8Array(target.buffer));
+      last = frame;
+      written++;
+      const elapsed = (performance.now() - started) / 1000;
+      const fps = written / elapsed;
+      request.onProgress?.({ frame: written, total: range.count, fps, etaS: (range.count - written) / fps });
+    };
+
+    let decoded = 0;
+    for await (const frame of decoder) {
+      if (request.signal?.aborted) throw new CancelledError();
+      decoded++;
+      for (const out of await pushThrough(chain.instances, [frame])) await emit(out);
+    }
+    if (request.signal?.aborted) throw new CancelledError();
+    for (const out of await flushChain(chain.instances)) await emit(out);
+    const missing = range.count - written;
+    if (missing > MAX_PADDED_FRAMES || !last) {
+      throw new Error(`decoded ${decoded} frames of ${range.count} expected from ${media.path}`);
+    }
+    if (missing > 0) warnings.push(`source ended ${missing} frame(s) early; the last frame was repeated`);
+    while (written < range.count) await emit(last);
+    await Promise.all(chain.instances.map((s) => s.close()));
+    await pendingWrite;
+    await encoder.finish();
+    if (request.signal?.aborted) throw new CancelledError();
+
+    const outputHash = await sha256File(tempPath);
+    const outputStat = await stat(tempPath);
+    await commit(tempPath, output);
+    const result: ProcessResult = {
+      output,
+      sidecar: '',
+      frames: written,
+      fps: formatRational(media.rate),
+      width,
+      height,
+      seconds: 0,
+      steps,
+      handles: { head: range.head, tail: range.tail },
+      range: { inS: range.inS, outS: range.outS },
+      codec,
+      timecode,
+      warnings,
+    };
+    result.sidecar = await writeSidecar(output, {
+      tool: { name: 'refinery', version: VERSION },
+      createdAt: new Date().toISOString(),
+      source: { path: media.path, sizeBytes: sourceStat.size, mtime: sourceStat.mtime.toISOString(), sha256: await sourceHash },
+      range: { inS: range.inS, outS: range.outS, inFrame: range.inFrame, outFrame: range.outFrame },
+      handles: result.handles,
+      fps: result.fps,
+      timecode,
+      recipe: { steps, codec },
+      output: { path: output, sizeBytes: outputStat.size, sha256: outputHash, frames: written, width, height },
+      warnings,
+    });
+    result.seconds = Math.round((performance.now() - started) / 10) / 100;
+    return result;
+  } catch (error) {
+    decoder?.kill();
+    await encoder?.stop();
+    await removeQuietly(tempPath);
+    throw request.signal?.aborted ? new CancelledError() : error;
+  } finally {
+    request.signal?.removeEventListener('abort', abort);
+    await workers.close();
+  }
+}
+

@@ -1,0 +1,19 @@
+// Every step, in the fixed order they run: clean → deflicker → face → upscale → lut.
+// Adding a step is adding its file here and its options schema in src/protocol/recipe.ts.
+import type { StepOp, StepSpec } from '../../src/protocol/recipe.js';
+import { lutStep } from './lut.js';
+import type { StepDefinition } from './step.js';
+
+export const STEPS: StepDefinition<any>[] = [lutStep];
+
+export function stepDefinition(op: StepOp): StepDefinition<StepSpec> {
+  const found = STEPS.find((s) => s.op === op);
+  if (!found) throw new Error(`unknown step "${op}"`);
+  return found;
+}
+
+/** The recipe's steps sorted into the fixed running order, whatever order they came in. */
+export function inRunningOrder(steps: StepSpec[]): StepSpec[] {
+  const rank = (s: StepSpec) => STEPS.findIndex((d) => d.op === s.op);
+  return [...steps].sort((a, b) => rank(a) - rank(b));
+}

@@ -1,0 +1,44 @@
+// The one interface every refinement step implements. A step is one file in this folder
+// that exports a StepDefinition; steps/index.ts lists them in their fixed order.
+import type { z } from 'zod';
+import type { MediaInfo } from '../media/probe.js';
+
+/** One picture: RGB interleaved, 16 bits per channel, full range (what ffmpeg calls rgb48le). */
+export interface Frame {
+  width: number;
+  height: number;
+  data: Uint16Array;
+}
+
+export interface StepContext {
+  source: MediaInfo;
+  /** Frame size the step receives (after the steps before it). */
+  width: number;
+  height: number;
+  /** Per-user state folder (user LUTs, models, caches). */
+  stateDir: string;
+  /** Runs a kernel off the main thread; see pipeline/workers.ts. */
+  workers: import('../pipeline/workers.js').WorkerPool;
+}
+
+export interface StepInstance {
+  /** Frame size this step outputs for the given input size. */
+  outputSize(width: number, height: number): { width: number; height: number };
+  /**
+   * Takes the next frame in order and returns the frames now ready, in order. Stateless
+   * steps return exactly one; temporal steps may hold frames back until flush().
+   */
+  push(frame: Frame): Promise<Frame[]>;
+  flush(): Promise<Frame[]>;
+  close(): Promise<void>;
+}
+
+export interface StepDefinition<Options = unknown> {
+  /** The `op` in a recipe, e.g. "lut". */
+  op: string;
+  /** Options as a schema; recipe validation, the sidecar and the panel derive from it. */
+  options: z.ZodType<Options>;
+  /** Human-readable summary of an option set, for progress lines and logs. */
+  describe(options: Options): string;
+  create(options: Options, context: StepContext): Promise<StepInstance>;
+}
