@@ -136,6 +136,7 @@ export async function processClip(request: ProcessRequest): Promise<ProcessResul
       metadata: { comment: `refined by refinery ${VERSION}` },
     });
     decoder = new FrameDecoder(media, range);
+    const framesStarted = performance.now();
 
     // Two planar buffers: one being written to ffmpeg while the next frame is converted.
     const planar = [0, 1].map(() => new Uint16Array(new SharedArrayBuffer(width * height * 6)));
@@ -146,11 +147,12 @@ export async function processClip(request: ProcessRequest): Promise<ProcessResul
       if (frame.width !== width || frame.height !== height) throw new Error(`a step produced ${frame.width}x${frame.height}, expected ${width}x${height}`);
       const target = planar[written % 2]!;
       await inBands(workers, PLANAR_KERNEL, 'toPlanar', width, height, [frame.data, target]);
+      if (last && last !== frame) decoder!.recycle(last);
       await pendingWrite;
       pendingWrite = encoder!.write(new Uint8Array(target.buffer));
       last = frame;
       written++;
-      const elapsed = (performance.now() - started) / 1000;
+      const elapsed = (performance.now() - framesStarted) / 1000;
       const fps = written / elapsed;
       request.onProgress?.({ frame: written, total: range.count, fps, etaS: (range.count - written) / fps });
     };

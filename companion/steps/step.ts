@@ -26,7 +26,9 @@ export interface StepInstance {
   outputSize(width: number, height: number): { width: number; height: number };
   /**
    * Takes the next frame in order and returns the frames now ready, in order. Stateless
-   * steps return exactly one; temporal steps may hold frames back until flush().
+   * steps return exactly one; temporal steps may hold frames back until flush(). A frame
+   * belongs to the step until it is returned; after that the step keeps no reference to it
+   * (the pipeline reuses its memory), so a step that needs old pictures keeps copies.
    */
   push(frame: Frame): Promise<Frame[]>;
   flush(): Promise<Frame[]>;

@@ -96,7 +96,7 @@ export async function probeStreams(path: string): Promise<{ streams: ProbedStrea
 
 /** Every frame of a file as 16-bit RGB, converted like the pipeline does (BT.709, limited range). */
 export async function decodeAll(path: string, extraFilters: string[] = []): Promise<Uint16Array[]> {
-  const filters = [...extraFilters, 'scale=in_color_matrix=bt709:in_range=tv:out_range=pc:flags=bicubic+accurate_rnd'];
+  const filters = [...extraFilters, 'scale=in_color_matrix=bt709:in_range=tv:out_range=pc'];
   const { stdout } = await run(
     ffmpeg(),
     ['-v', 'error', '-i', path, '-map', '0:v:0', '-vf', filters.join(','), '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb48le', 'pipe:1'],
