@@ -205,7 +205,7 @@ function applyTrilinear(p: PreparedCube, src: Uint16Array, dst: Uint16Array, sta
     const fr = redFrac[r]!;
     const fg = greenFrac[g]!;
     const fb = blueFrac[b]!;
-    // Red channel of the output.
+    // Unrolled by channel so the hot loop has no inner loop. Red:
     let x0 = t[a]! + fr * (t[a + 3]! - t[a]!);
     let x1 = t[c]! + fr * (t[c + 3]! - t[c]!);
     let x2 = t[d]! + fr * (t[d + 3]! - t[d]!);
