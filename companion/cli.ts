@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import type { StepSpec } from '../src/protocol/recipe.js';
+import { runCompanion } from './companion.js';
 import { doctor, formatDoctor } from './doctor.js';
 import { listLuts } from './luts/library.js';
 import { CODECS } from './media/codecs.js';
@@ -125,6 +126,33 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON result line on stdout')
     .option('--state-dir <dir>', 'state folder (default: REFINERY_HOME or the per-user folder)')
     .action(runProcess);
+
+  program
+    .command('companion')
+    .description('run the local companion the panel talks to (WebSocket JSON-RPC on 127.0.0.1)')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', number('--port', 0, 65535, true), 0)
+    .option('--state-dir <dir>', 'state folder (default: REFINERY_HOME or the per-user folder)')
+    .option('--concurrency <n>', 'jobs rendered at once', number('--concurrency', 1, 16, true), 1)
+    .option('--resume', 're-queue jobs that a crash interrupted')
+    .action(async (flags: { port: number; stateDir?: string; concurrency: number; resume?: boolean }) => {
+      const log = (line: string) => process.stderr.write(`refinery companion: ${line}\n`);
+      const dir = stateDir(flags.stateDir);
+      const started = await runCompanion({ port: flags.port, stateDir: dir, concurrency: flags.concurrency, resume: !!flags.resume, log });
+      const { port, pid } = started.info;
+      if (started.alreadyRunning) {
+        process.stdout.write(`refinery companion already running on 127.0.0.1:${port} (pid ${pid}, state ${dir})\n`);
+        return;
+      }
+      process.stdout.write(`refinery companion listening on 127.0.0.1:${port} (pid ${pid}, state ${dir})\n`);
+      const shutdown = (signal: string) => {
+        log(`${signal}: stopping`);
+        // The promise is kept short; this is the backstop that keeps the 2-second promise.
+        setTimeout(() => process.exit(0), 1900).unref();
+        void started.stop!().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
 
   const luts = program.command('luts').description('LUT presets and user LUTs');
   luts

@@ -1,7 +1,8 @@
 // Output codec presets: what each codec means in ffmpeg arguments, and where it may go.
 import { extname } from 'node:path';
+import { CODEC_NAMES } from '../../src/protocol/messages.js';
 
-export const CODECS = ['prores', 'h264', 'dnxhr', 'ffv1'] as const;
+export const CODECS = CODEC_NAMES;
 export type Codec = (typeof CODECS)[number];
 
 export interface CodecPreset {
@@ -48,6 +49,8 @@ export const CODEC_PRESETS: Record<Codec, CodecPreset> = {
   },
 };
 
+export class CodecError extends Error {}
+
 export function isCodec(name: string): name is Codec {
   return (CODECS as readonly string[]).includes(name);
 }
@@ -56,16 +59,16 @@ export function isCodec(name: string): name is Codec {
 export function codecForOutput(outputPath: string, requested: string | undefined): Codec {
   const ext = extname(outputPath).toLowerCase();
   if (requested !== undefined) {
-    if (!isCodec(requested)) throw new Error(`unknown codec "${requested}": use one of ${CODECS.join(', ')}`);
+    if (!isCodec(requested)) throw new CodecError(`unknown codec "${requested}": use one of ${CODECS.join(', ')}`);
     if (!CODEC_PRESETS[requested].containers.includes(ext)) {
-      throw new Error(
+      throw new CodecError(
         `${requested} cannot be written to a ${ext || 'file without extension'}: use ${CODEC_PRESETS[requested].containers.join(' or ')}`,
       );
     }
     return requested;
   }
   const byContainer = CODECS.find((c) => CODEC_PRESETS[c].containers[0] === ext) ?? CODECS.find((c) => CODEC_PRESETS[c].containers.includes(ext));
-  if (!byContainer) throw new Error(`unsupported output extension "${ext}": use .mov, .mp4, .mxf or .mkv`);
+  if (!byContainer) throw new CodecError(`unsupported output extension "${ext}": use .mov, .mp4, .mxf or .mkv`);
   return byContainer;
 }
 

@@ -9,13 +9,19 @@ import type { Frame } from '../steps/step.js';
 import { sharedFrame } from './frames.js';
 import type { FrameRange } from './range.js';
 
-export function decodeArgs(media: MediaInfo, range: FrameRange): string[] {
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** `size` scales the picture (previews); by default frames keep the source size. */
+export function decodeArgs(media: MediaInfo, range: FrameRange, size?: Size): string[] {
   // Seek half a frame early: ffmpeg's accurate seek drops every frame that starts before the
   // seek point, so the first frame kept is exactly `firstFrame` despite timestamp rounding.
   const seek = Math.max(0, frameTime(range.firstFrame - 0.5, media.rate));
   const filters = [
     ...(media.variableFrameRate ? [`fps=${formatRational(media.rate)}`] : []),
-    `scale=in_color_matrix=${sourceMatrix(media)}:in_range=${media.colour.range === 'pc' ? 'pc' : 'tv'}:out_range=pc`,
+    `scale=${size ? `${size.width}:${size.height}:` : ''}in_color_matrix=${sourceMatrix(media)}:in_range=${media.colour.range === 'pc' ? 'pc' : 'tv'}:out_range=pc`,
   ];
   return [
     '-hide_banner', '-nostdin', '-v', 'error',
@@ -50,11 +56,12 @@ export class FrameDecoder implements AsyncIterable<Frame> {
   constructor(
     media: MediaInfo,
     range: FrameRange,
+    size?: Size,
     private readonly depth = 3,
   ) {
-    const { width, height } = media;
+    const { width, height } = size ?? media;
     this.current = sharedFrame(width, height);
-    this.child = spawn(resolveTool('ffmpeg').path, decodeArgs(media, range), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(resolveTool('ffmpeg').path, decodeArgs(media, range, size), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-8192);
     });

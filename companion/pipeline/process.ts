@@ -8,8 +8,9 @@ import { type MediaInfo, probe } from '../media/probe.js';
 import { formatRational } from '../media/rational.js';
 import { addFrames } from '../media/timecode.js';
 import { inRunningOrder, stepDefinition } from '../steps/index.js';
-import type { Frame, StepInstance } from '../steps/step.js';
+import type { Frame } from '../steps/step.js';
 import { VERSION } from '../version.js';
+import { StepChain } from './chain.js';
 import { FrameDecoder } from './decode.js';
 import { FrameEncoder } from './encode.js';
 import { inBands } from './frames.js';
@@ -75,36 +76,6 @@ export async function prepareJob(request: ProcessRequest) {
   return { media, range, codec, output, steps };
 }
 
-async function createSteps(specs: StepSpec[], media: MediaInfo, stateDir: string, workers: WorkerPool) {
-  const instances: StepInstance[] = [];
-  let { width, height } = media;
-  for (const spec of specs) {
-    const instance = await stepDefinition(spec.op).create(spec, { source: media, width, height, stateDir, workers });
-    ({ width, height } = instance.outputSize(width, height));
-    instances.push(instance);
-  }
-  return { instances, width, height };
-}
-
-/** Pushes one frame through the chain, in order; temporal steps may hold frames back. */
-async function pushThrough(instances: StepInstance[], frames: Frame[], from = 0): Promise<Frame[]> {
-  let current = frames;
-  for (let i = from; i < instances.length; i++) {
-    const next: Frame[] = [];
-    for (const f of current) next.push(...(await instances[i]!.push(f)));
-    current = next;
-  }
-  return current;
-}
-
-async function flushChain(instances: StepInstance[]): Promise<Frame[]> {
-  const out: Frame[] = [];
-  for (let i = 0; i < instances.length; i++) {
-    out.push(...(await pushThrough(instances, await instances[i]!.flush(), i + 1)));
-  }
-  return out;
-}
-
 export async function processClip(request: ProcessRequest): Promise<ProcessResult> {
   const started = performance.now();
   const { media, range, codec, output, steps } = await prepareJob(request);
@@ -128,7 +99,7 @@ export async function processClip(request: ProcessRequest): Promise<ProcessResul
   request.signal?.addEventListener('abort', abort);
   try {
     if (request.signal?.aborted) throw new CancelledError();
-    const chain = await createSteps(steps, media, request.stateDir, workers);
+    const chain = await StepChain.create(steps, media, media, request.stateDir, workers);
     const { width, height } = chain;
     encoder = new FrameEncoder({
       media, codec, width, height, firstFrame: range.firstFrame, count: range.count, timecode,
@@ -161,17 +132,17 @@ export async function processClip(request: ProcessRequest): Promise<ProcessResul
     for await (const frame of decoder) {
       if (request.signal?.aborted) throw new CancelledError();
       decoded++;
-      for (const out of await pushThrough(chain.instances, [frame])) await emit(out);
+      for (const out of await chain.push(frame)) await emit(out);
     }
     if (request.signal?.aborted) throw new CancelledError();
-    for (const out of await flushChain(chain.instances)) await emit(out);
+    for (const out of await chain.flush()) await emit(out);
     const missing = range.count - written;
     if (missing > MAX_PADDED_FRAMES || !last) {
       throw new Error(`decoded ${decoded} frames of ${range.count} expected from ${media.path}`);
     }
     if (missing > 0) warnings.push(`source ended ${missing} frame(s) early; the last frame was repeated`);
     while (written < range.count) await emit(last);
-    await Promise.all(chain.instances.map((s) => s.close()));
+    await chain.close();
     await pendingWrite;
     await encoder.finish();
     if (request.signal?.aborted) throw new CancelledError();

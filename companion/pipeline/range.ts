@@ -25,7 +25,7 @@ export interface FrameRange {
   outS: number;
 }
 
-export class RangeError extends Error {}
+export class RangeRequestError extends Error {}
 
 // Tolerance for seconds that were computed from ticks or rounded rates (well under a frame).
 const EPSILON_FRAMES = 1e-6;
@@ -35,19 +35,19 @@ export function resolveRange(media: MediaInfo, request: RangeRequest): FrameRang
   const clipEnd = frameTime(media.frames, media.rate);
   const { inS = 0, outS = clipEnd, handles = 0 } = request;
   for (const [name, value] of [['--in', inS], ['--out', outS]] as const) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} ${value} is not a time in seconds`);
+    if (!Number.isFinite(value) || value < 0) throw new RangeRequestError(`${name} ${value} is not a time in seconds`);
   }
-  if (!Number.isInteger(handles) || handles < 0) throw new RangeError(`--handles ${handles} is not a whole number of frames`);
+  if (!Number.isInteger(handles) || handles < 0) throw new RangeRequestError(`--handles ${handles} is not a whole number of frames`);
   const inFrame = Math.floor(inS * fps + EPSILON_FRAMES);
   const outFrame = Math.ceil(outS * fps - EPSILON_FRAMES);
   if (inFrame >= media.frames) {
-    throw new RangeError(`--in ${inS} is outside the clip (${clipEnd.toFixed(3)} s, ${media.frames} frames)`);
+    throw new RangeRequestError(`--in ${inS} is outside the clip (${clipEnd.toFixed(3)} s, ${media.frames} frames)`);
   }
   if (outFrame > media.frames) {
-    throw new RangeError(`--out ${outS} is outside the clip (${clipEnd.toFixed(3)} s, ${media.frames} frames)`);
+    throw new RangeRequestError(`--out ${outS} is outside the clip (${clipEnd.toFixed(3)} s, ${media.frames} frames)`);
   }
-  if (outS <= inS) throw new RangeError(`--out ${outS} must be after --in ${inS}`);
-  if (outFrame <= inFrame) throw new RangeError(`--in ${inS} and --out ${outS} select no frame`);
+  if (outS <= inS) throw new RangeRequestError(`--out ${outS} must be after --in ${inS}`);
+  if (outFrame <= inFrame) throw new RangeRequestError(`--in ${inS} and --out ${outS} select no frame`);
   const head = Math.min(handles, inFrame);
   const tail = Math.min(handles, media.frames - outFrame);
   return {
