@@ -56,7 +56,8 @@ export async function runCompanion(options: CompanionOptions): Promise<{ info: C
 
     const { journal, jobs, skipped } = Journal.open(stateDir);
     if (skipped) log(`journal: skipped ${skipped} torn line(s)`);
-    const queue = new JobQueue({ journal, jobs, stateDir, concurrency: options.concurrency });
+    const jobWorkers = new WorkerPool();
+    const queue = new JobQueue({ journal, jobs, stateDir, concurrency: options.concurrency, workers: jobWorkers });
     const previewWorkers = new WorkerPool();
     const token = newToken();
     const server = await startServer({ port: options.port, token, context: { queue, stateDir, previewWorkers }, log });
@@ -79,7 +80,7 @@ export async function runCompanion(options: CompanionOptions): Promise<{ info: C
       (stopping ??= (async () => {
         await queue.shutdown();
         await server.close();
-        await previewWorkers.close();
+        await Promise.all([previewWorkers.close(), jobWorkers.close()]);
         journal.close();
         await removeInfo(stateDir);
       })());

@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Job, JobState, JobSubmitParams } from '../../src/protocol/messages.js';
 import { CancelledError, type ProcessRequest, type ProcessResult, type Progress, processClip } from '../pipeline/process.js';
 import { removeQuietly } from '../pipeline/output.js';
+import type { WorkerPool } from '../pipeline/workers.js';
 import type { Journal } from './journal.js';
 import { type CheckedJob, checkSubmit } from './validate.js';
 
@@ -28,6 +29,8 @@ export interface QueueOptions {
   jobs: Job[];
   stateDir: string;
   concurrency?: number;
+  /** Worker threads shared by every job, so a job does not pay for starting its own. */
+  workers?: WorkerPool;
   runner?: (request: ProcessRequest) => Promise<ProcessResult>;
 }
 
@@ -44,7 +47,10 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   private readonly stateDir: string;
   private readonly concurrency: number;
   private readonly runner: (request: ProcessRequest) => Promise<ProcessResult>;
+  private readonly workers?: WorkerPool;
   private stopping = false;
+  /** Submissions are checked one at a time, so two cannot pick the same free output name. */
+  private submitting: Promise<unknown> = Promise.resolve();
 
   constructor(options: QueueOptions) {
     super();
@@ -52,6 +58,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     this.stateDir = options.stateDir;
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.runner = options.runner ?? processClip;
+    this.workers = options.workers;
     for (const job of options.jobs) this.jobs.set(job.id, job);
   }
 
@@ -72,14 +79,17 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     return recovered;
   }
 
-  async submit(params: JobSubmitParams): Promise<Job> {
-    if (this.stopping) throw new JobError('conflict', 'the companion is shutting down');
-    const checked = await checkSubmit(params, this.stateDir, this.reservedOutputs());
-    const job = this.create(checked);
-    this.journal.record(job);
-    this.emit('update', job);
-    this.pump();
-    return job;
+  submit(params: JobSubmitParams): Promise<Job> {
+    const next = this.submitting.then(async () => {
+      if (this.stopping) throw new JobError('conflict', 'the companion is shutting down');
+      const job = this.create(await checkSubmit(params, this.stateDir, this.reservedOutputs()));
+      this.journal.record(job);
+      this.emit('update', job);
+      this.pump();
+      return job;
+    });
+    this.submitting = next.catch(() => undefined);
+    return next;
   }
 
   get(id: string): Job {
@@ -179,6 +189,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
         stateDir: this.stateDir,
         signal: controller.signal,
         onProgress: (p) => this.progress(job, p),
+        ...(this.workers ? { workers: this.workers } : {}),
       });
       const { steps: _steps, ...summary } = result;
       this.change(job, 'done', { result: summary });

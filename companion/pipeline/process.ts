@@ -37,6 +37,8 @@ export interface ProcessRequest {
   onProgress?: (progress: Progress) => void;
   /** Called once the source is probed and the job is known to be valid. */
   onStart?: (media: MediaInfo) => void;
+  /** A long-lived pool to run on (the companion's); by default the job starts its own. */
+  workers?: WorkerPool;
 }
 
 export interface ProcessResult {
@@ -88,7 +90,7 @@ export async function processClip(request: ProcessRequest): Promise<ProcessResul
   const sourceHash = sha256File(media.path);
   sourceHash.catch(() => undefined);
 
-  const workers = new WorkerPool();
+  const workers = request.workers ?? new WorkerPool();
   const tempPath = temporaryName(output);
   let decoder: FrameDecoder | undefined;
   let encoder: FrameEncoder | undefined;
@@ -186,7 +188,7 @@ export async function processClip(request: ProcessRequest): Promise<ProcessResul
     throw request.signal?.aborted ? new CancelledError() : error;
   } finally {
     request.signal?.removeEventListener('abort', abort);
-    await workers.close();
+    if (!request.workers) await workers.close();
   }
 }
 
