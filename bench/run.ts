@@ -11,6 +11,7 @@ import { resolveLut } from '../companion/luts/library.js';
 import { resolveTool } from '../companion/media/ffmpeg.js';
 import { inBands } from '../companion/pipeline/frames.js';
 import { WorkerPool, shareArrays } from '../companion/pipeline/workers.js';
+import { benchCompanion } from './companion.js';
 
 const run = promisify(execFile);
 const WIDTH = 1920;
@@ -110,6 +111,14 @@ async function main() {
     const jobFps = FRAMES / job.seconds;
     rows.push({ name: '1080p LUT → ProRes 422 HQ, whole job', fps: jobFps, note: `${job.seconds.toFixed(2)}s, peak ${job.peakMiB} MiB (process tree)` });
 
+    const tiny = join(dir, 'tiny.mp4');
+    await ffmpegSeconds(['-f', 'lavfi', '-i', 'testsrc2=s=64x64:r=25:d=0.12', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', tiny]);
+    const companion = await benchCompanion(CLI, dir, clip, tiny);
+    const ms = (v: number) => 1000 / v;
+    rows.push({ name: 'companion preview.frame 1080p + LUT (median)', fps: ms(companion.previewMs), note: `${companion.previewMs.toFixed(0)} ms per preview` });
+    rows.push({ name: 'companion tiny job submit → done (median)', fps: ms(companion.jobMs), note: `${companion.jobMs.toFixed(0)} ms per job: the queue's overhead` });
+    rows.push({ name: 'companion request → job.updated (median)', fps: ms(companion.notificationMs), note: `${companion.notificationMs.toFixed(1)} ms` });
+
     const results = {
       date: new Date().toISOString(),
       machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
@@ -117,9 +126,10 @@ async function main() {
       clip: { width: WIDTH, height: HEIGHT, frames: FRAMES, lut: PRESET },
       lut: { oursFps, ffmpegLut3dFps: ffmpegFps, ratio: oursFps / ffmpegFps },
       endToEnd: { fps: jobFps, realTime24: jobFps >= 24, peakMiB: job.peakMiB, seconds: job.seconds },
+      companion,
     };
     const width = Math.max(...rows.map((r) => r.name.length));
-    console.log(`${'benchmark'.padEnd(width)}  ${'frames/s'.padStart(9)}  note`);
+    console.log(`${'benchmark'.padEnd(width)}  ${'per sec'.padStart(9)}  note`);
     for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.fps.toFixed(1).padStart(9)}  ${r.note}`);
     console.log(`LUT step / ffmpeg lut3d: ${results.lut.ratio.toFixed(2)}x; whole job ${jobFps >= 24 ? 'at or above' : 'below'} real time (24 fps)`);
     await writeFile(new URL('../../bench/results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);

@@ -1,0 +1,83 @@
+// Companion figures for `npm run bench`: preview latency on a 1080p source, submit→done time
+// of a tiny job (the queue's own overhead), and how fast a notification follows a request.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+
+interface Rpc {
+  call(method: string, params?: unknown): Promise<any>;
+  waitFor(predicate: (params: any) => boolean): Promise<number>;
+  close(): void;
+}
+
+async function client(port: number, token: string): Promise<Rpc> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const pending = new Map<number, (m: any) => void>();
+  const watchers: { predicate: (p: any) => boolean; resolve: (t: number) => void }[] = [];
+  ws.on('message', (data) => {
+    const at = performance.now();
+    const message = JSON.parse(String(data));
+    if (message.id !== undefined) pending.get(message.id)?.(message);
+    else for (const w of watchers.splice(0).filter((w) => (w.predicate(message.params) ? (w.resolve(at), false) : true))) watchers.push(w);
+  });
+  let id = 0;
+  const rpc: Rpc = {
+    call: (method, params) =>
+      new Promise((resolve, reject) => {
+        const n = ++id;
+        pending.set(n, (m) => (m.error ? reject(new Error(m.error.message)) : resolve(m.result)));
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id: n, method, params }));
+      }),
+    waitFor: (predicate) => new Promise((resolve) => watchers.push({ predicate, resolve })),
+    close: () => ws.close(),
+  };
+  await rpc.call('session.hello', { token });
+  return rpc;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function benchCompanion(cli: string, dir: string, clip1080: string, tinyClip: string) {
+  const stateDir = join(dir, 'companion-state');
+  const child = spawn(process.execPath, [cli, 'companion', '--state-dir', stateDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve) => child.stdout.on('data', (d) => /listening/.test(String(d)) && resolve()));
+    const info = JSON.parse(await readFile(join(stateDir, 'companion.json'), 'utf8'));
+    const rpc = await client(info.port, info.token);
+
+    const steps = [{ op: 'lut', path: 'teal-orange' }];
+    await rpc.call('preview.frame', { source: clip1080, timeS: 0, steps, maxWidth: 1920 });
+    const previews: number[] = [];
+    for (const timeS of [0.5, 1, 1.5, 2, 2.5]) {
+      const t = performance.now();
+      await rpc.call('preview.frame', { source: clip1080, timeS, steps, maxWidth: 1920 });
+      previews.push(performance.now() - t);
+    }
+
+    const jobs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      const { jobId } = await rpc.call('jobs.submit', { source: tinyClip, steps: [], output: { dir } });
+      const doneAt = await rpc.waitFor((p) => p.jobId === jobId && p.state === 'done');
+      jobs.push(doneAt - t);
+    }
+
+    // Cancelling a queued job is immediate, so request → notification measures the path itself.
+    const blocker = await rpc.call('jobs.submit', { source: clip1080, steps, output: { dir } });
+    const notify: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const { jobId } = await rpc.call('jobs.submit', { source: tinyClip, steps: [], output: { dir } });
+      const t = performance.now();
+      const heard = rpc.waitFor((p) => p.jobId === jobId && p.state === 'cancelled');
+      await rpc.call('jobs.cancel', { jobId });
+      notify.push((await heard) - t);
+    }
+    await rpc.call('jobs.cancel', { jobId: blocker.jobId });
+    rpc.close();
+    return { previewMs: median(previews), jobMs: median(jobs), notificationMs: median(notify) };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
