@@ -6,6 +6,7 @@ import type { StepSpec } from '../src/protocol/recipe.js';
 import { runCompanion } from './companion.js';
 import { doctor, formatDoctor } from './doctor.js';
 import { listLuts } from './luts/library.js';
+import { installPanel } from './panel/install.js';
 import { CODECS } from './media/codecs.js';
 import { CancelledError, type Progress, processClip } from './pipeline/process.js';
 import { stateDir } from './state.js';
@@ -144,6 +145,8 @@ export function buildProgram(): Command {
         return;
       }
       process.stdout.write(`refinery companion listening on 127.0.0.1:${port} (pid ${pid}, state ${dir})\n`);
+      // A daemon left running for weeks logs a stray rejection instead of dying of it.
+      process.on('unhandledRejection', (reason) => log(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
       const shutdown = (signal: string) => {
         log(`${signal}: stopping`);
         // The promise is kept short; this is the backstop that keeps the 2-second promise.
@@ -152,6 +155,15 @@ export function buildProgram(): Command {
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+
+  program
+    .command('install-panel')
+    .description('install the built CEP panel for this user (and allow unsigned extensions)')
+    .option('--dir <folder>', 'CEP extensions folder (default: the per-user one on macOS and Windows)')
+    .action(async (flags: { dir?: string }) => {
+      const result = await installPanel(flags.dir);
+      process.stdout.write(`${result.lines.join('\n')}\n`);
     });
 
   const luts = program.command('luts').description('LUT presets and user LUTs');

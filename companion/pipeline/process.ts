@@ -123,6 +123,8 @@ export async function processClip(request: ProcessRequest): Promise<ProcessResul
       if (last && last !== frame) decoder!.recycle(last);
       await pendingWrite;
       pendingWrite = encoder!.write(new Uint8Array(target.buffer));
+      // A cancel or a failure can leave this write unawaited; its error is reported elsewhere.
+      pendingWrite.catch(() => undefined);
       last = frame;
       written++;
       const elapsed = (performance.now() - framesStarted) / 1000;
