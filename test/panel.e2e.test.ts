@@ -127,6 +127,10 @@ describe('the panel in Chromium', () => {
     await page.locator('.clip').nth(1).waitFor();
     await page.screenshot({ path: join(shots(), 'panel-refining.png') });
     await page.locator('.clip.placed').nth(1).waitFor({ timeout: 60_000 });
+    // Each look, applied to the clip, is offered as a thumbnail; choosing one selects it.
+    await page.locator('.look').nth(7).waitFor({ timeout: 30_000 });
+    await page.locator('.look', { hasText: 'monochrome' }).click();
+    expect(await page.locator('#lut').inputValue()).toBe('monochrome');
     await page.screenshot({ path: join(shots(), 'panel-placed.png') });
 
     const seq = project.active!;

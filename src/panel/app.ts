@@ -57,6 +57,9 @@ export class PanelApp {
   private recipe: PanelRecipe;
   private rows: Row[] = [];
   private luts: { name: string; description: string }[] = [];
+  /** Each look applied to the current clip, small; keyed by LUT name. */
+  private lookThumbs = new Map<string, string>();
+  private lookClip?: string;
   private status = { text: 'Connecting to the Refinery companion…', fix: '', ok: false };
   private preview?: { before: string; after: string };
   private split = 50;
@@ -129,6 +132,7 @@ export class PanelApp {
       }),
     );
     void this.loadThumbnails(rows);
+    if (rows[0]) void this.loadLookThumbnails(rows[0].clip);
   }
 
   private async loadThumbnails(rows: Row[]): Promise<void> {
@@ -189,6 +193,38 @@ export class PanelApp {
     }
   }
 
+  /** Shows what each look does to the current clip, one small frame at a time. */
+  private async loadLookThumbnails(clip: Clip): Promise<void> {
+    if (!this.client || this.lookClip === clip.id) return;
+    this.lookClip = clip.id;
+    this.lookThumbs.clear();
+    const timeS = (clip.inS + clip.outS) / 2;
+    for (const lut of this.luts) {
+      if (this.lookClip !== clip.id) return;
+      const shot = await this.client.call('preview.frame', { source: clip.mediaPath, timeS, steps: [{ op: 'lut', path: lut.name, strength: 1, interpolation: 'tetrahedral' }], maxWidth: 64 }).catch(() => undefined);
+      if (!shot) return;
+      this.lookThumbs.set(lut.name, shot.after);
+      this.renderLooks();
+    }
+  }
+
+  private renderLooks(): void {
+    const strip = this.parts.recipe.querySelector('.looks');
+    if (!strip) return;
+    strip.replaceChildren(
+      ...this.luts.filter((l) => this.lookThumbs.has(l.name)).map((l) => {
+        const button = h('button', { class: `look${this.recipe.lut === l.name ? ' chosen' : ''}`, title: l.description, 'aria-label': `Look ${l.name}` },
+          h('img', { src: `data:image/png;base64,${this.lookThumbs.get(l.name)}`, alt: '' }), h('span', {}, l.name));
+        button.addEventListener('click', () => {
+          this.recipe.lut = l.name;
+          saveLastRecipe(this.env.storage, this.recipe);
+          this.renderRecipe();
+        });
+        return button;
+      }),
+    );
+  }
+
   private async showPreview(): Promise<void> {
     if (!this.client) return;
     let clip = this.rows[0]?.clip;
@@ -198,6 +234,7 @@ export class PanelApp {
       clip = selection.data.clips[0];
     }
     if (!clip) return this.setStatus('Select a clip to preview.');
+    void this.loadLookThumbnails(clip);
     try {
       const shot = await this.client.call('preview.frame', { source: clip.mediaPath, timeS: (clip.inS + clip.outS) / 2, steps: toSteps(this.recipe), maxWidth: 480 });
       this.preview = { before: shot.before, after: shot.after };
@@ -234,6 +271,7 @@ export class PanelApp {
       has('face') && h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'face', checked: r.face }), 'Restore faces'),
       has('upscale') && select('upscale', r.upscale, [['off', 'Off'], ['2', '2×'], ['4', '4×']], 'Upscale'),
       has('lut') && select('lut', r.lut, lutOptions, 'Look'),
+      has('lut') && h('div', { class: 'looks', role: 'group', 'aria-label': 'Looks on this clip' }),
       has('lut') &&
         h('label', { class: 'field', for: 'lutStrength' }, h('span', {}, `Strength ${Math.round(r.lutStrength * 100)}%`),
           h('input', { type: 'range', id: 'lutStrength', min: 0, max: 100, value: Math.round(r.lutStrength * 100), 'aria-label': 'Look strength' })),
@@ -258,6 +296,7 @@ export class PanelApp {
       }
     });
     this.parts.recipe.replaceChildren(form);
+    this.renderLooks();
   }
 
   private onRecipeInput(target: HTMLInputElement): void {
