@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readOnlyAccessors } from './dom.js';
-import { createEs3Context, type Es3Context } from './es3.js';
+import { CepScriptHost, createEs3Context, type Es3Context } from './es3.js';
 import type { MediaLibrary } from './media.js';
 
 export const AFTER_EFFECTS_JSX = fileURLToPath(new URL('../../host-scripts/aftereffects.jsx', import.meta.url));
@@ -461,14 +461,19 @@ export interface LayerSpec {
 }
 
 /** The project and the host running aftereffects.jsx on it. */
-export class AfterEffectsHost {
+export class AfterEffectsHost extends CepScriptHost {
   doc: Doc | null;
   #es!: Es3Context;
+
+  protected es(): Es3Context {
+    return this.#es;
+  }
 
   constructor(
     media: MediaLibrary | null,
     readonly version = '24.6',
   ) {
+    super();
     this.doc = media && { media, items: [], active: null, nextId: 1, undoGroups: [], openGroup: null, outsideUndo: [], es: null };
     this.#load();
   }
@@ -521,19 +526,7 @@ export class AfterEffectsHost {
 
   // ---- running the script
 
-  call(fn: string, json?: string): string {
-    return String(this.#es.run(`${fn}(${json === undefined ? '' : JSON.stringify(json)})`));
-  }
 
-  readonly evalScript = (script: string, callback: (result: string) => void): void => {
-    let result: string;
-    try {
-      result = String(this.#es.run(script));
-    } catch {
-      result = 'EvalScript error.';
-    }
-    setImmediate(() => callback(result));
-  };
 
   /** Saves the project and opens it again: same item ids, new objects, a fresh script context. */
   saveAndReopen(): void {

@@ -79,6 +79,27 @@ export interface Es3Context {
   define(globals: Record<string, unknown>): void;
 }
 
+/** What CEP's bridge does with a host's script context, whichever context is current. */
+export abstract class CepScriptHost {
+  protected abstract es(): Es3Context;
+
+  /** Calls a host function the way the CEP bridge does: one string literal argument, a string back. */
+  call(fn: string, json?: string): string {
+    return String(this.es().run(`${fn}(${json === undefined ? '' : JSON.stringify(json)})`));
+  }
+
+  /** CSInterface.evalScript: the completion value as a string, or "EvalScript error." when the script throws. */
+  readonly evalScript = (script: string, callback: (result: string) => void): void => {
+    let result: string;
+    try {
+      result = String(this.es().run(script));
+    } catch {
+      result = 'EvalScript error.';
+    }
+    setImmediate(() => callback(result));
+  };
+}
+
 export function createEs3Context(): Es3Context {
   const context = vm.createContext({});
   vm.runInContext(`(${strip.toString()})(${JSON.stringify(ES3_GLOBALS)}, ${JSON.stringify(ES3_MEMBERS)})`, context);

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TICKS_PER_SECOND } from '../../src/host/contract.js';
 import { attach, collection, modelOf, readOnlyAccessors } from './dom.js';
-import { createEs3Context, type Es3Context } from './es3.js';
+import { CepScriptHost, createEs3Context, type Es3Context } from './es3.js';
 import { type Marker as MarkerModel, PremiereProject, type ProjectItem as ItemModel, type Sequence as SeqModel, Track as TrackModel, type TrackItem as ClipModel } from './premiere-model.js';
 
 export const PREMIERE_JSX = fileURLToPath(new URL('../../host-scripts/premiere.jsx', import.meta.url));
@@ -447,14 +447,19 @@ export class File {
 }
 readOnlyAccessors(File);
 
-export class PremiereScriptHost {
+export class PremiereScriptHost extends CepScriptHost {
   project: PremiereProject | null;
   #es!: Es3Context;
+
+  protected es(): Es3Context {
+    return this.#es;
+  }
 
   constructor(
     project: PremiereProject | null,
     readonly version = '24.6.1',
   ) {
+    super();
     this.project = project;
     this.#load();
   }
@@ -472,21 +477,7 @@ export class PremiereScriptHost {
     this.#es = es;
   }
 
-  /** Calls a host function the way the CEP bridge does: one string literal argument, a string back. */
-  call(fn: string, json?: string): string {
-    return String(this.#es.run(`${fn}(${json === undefined ? '' : JSON.stringify(json)})`));
-  }
 
-  /** CSInterface.evalScript: the completion value as a string, or "EvalScript error." when the script throws. */
-  readonly evalScript = (script: string, callback: (result: string) => void): void => {
-    let result: string;
-    try {
-      result = String(this.#es.run(script));
-    } catch {
-      result = 'EvalScript error.';
-    }
-    setImmediate(() => callback(result));
-  };
 
   /** Saves the project, closes it and opens it again: new DOM ids, a fresh script context, nothing kept in memory. */
   saveAndReopen(): void {
