@@ -6,6 +6,8 @@ import type { StepSpec } from '../src/protocol/recipe.js';
 import { runCompanion } from './companion.js';
 import { doctor, formatDoctor } from './doctor.js';
 import { listLuts } from './luts/library.js';
+import { fetchModel } from './models/fetch.js';
+import { addModel, listModels, TASKS, type Task } from './models/registry.js';
 import { installPanel } from './panel/install.js';
 import { CODECS } from './media/codecs.js';
 import { CancelledError, type Progress, processClip } from './pipeline/process.js';
@@ -182,6 +184,69 @@ export function buildProgram(): Command {
       for (const e of entries) {
         process.stdout.write(`${e.name.padEnd(width)}  ${e.category.padEnd(10)} ${String(e.size).padStart(3)}  ${e.description}\n    ${e.file}\n`);
       }
+    });
+
+  const models = program.command('models').description('neural network weights: list, add a local .onnx, fetch from a catalogue');
+  models
+    .command('list')
+    .description('list built-in models and the ones in the state folder')
+    .option('--json', 'print JSON')
+    .option('--state-dir <dir>', 'state folder')
+    .action(async (flags: { json?: boolean; stateDir?: string }) => {
+      const entries = await listModels(stateDir(flags.stateDir));
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(entries)}\n`);
+        return;
+      }
+      if (entries.length === 0) {
+        process.stdout.write('no models installed: refinery models add <file.onnx> --task <task>, or refinery models fetch <id> --catalog <file-or-url>\n');
+        return;
+      }
+      const width = Math.max(...entries.map((e) => e.id.length));
+      for (const e of entries) {
+        const size = `${(e.size / 1024 ** 2).toFixed(1)} MB`;
+        process.stdout.write(
+          `${e.id.padEnd(width)}  ${e.task.padEnd(10)} x${e.scale}  ${size.padStart(9)}  ${e.licence ?? 'licence unknown'}  on ${e.provider}${e.installed ? '' : '  FILE MISSING'}\n    ${e.path} (from ${e.source})\n`,
+        );
+      }
+    });
+  models
+    .command('add')
+    .description('check a local .onnx model in onnxruntime and copy it into the state folder')
+    .argument('<file>', 'the .onnx model')
+    .requiredOption('--task <task>', TASKS.join(', '), (v) => {
+      if (!(TASKS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--task must be one of ${TASKS.join(', ')}, got "${v}"`);
+      return v;
+    })
+    .option('--id <id>', 'id to list it under (default: from the file name)')
+    .option('--licence <text>', 'the licence of the weights, for the record')
+    .option('--json', 'print JSON')
+    .option('--state-dir <dir>', 'state folder')
+    .action(async (file: string, flags: { task: Task; id?: string; licence?: string; json?: boolean; stateDir?: string }) => {
+      const entry = await addModel(stateDir(flags.stateDir), file, { task: flags.task, id: flags.id, licence: flags.licence });
+      process.stdout.write(flags.json ? `${JSON.stringify(entry)}\n` : `added ${entry.id} (${entry.task}, sha256 ${entry.sha256})\n`);
+    });
+  models
+    .command('fetch')
+    .description('download a model listed in a catalogue, verify its sha256 and install it')
+    .argument('<id>', 'the model id in the catalogue')
+    .option('--catalog <file-or-url>', 'the catalogue (default: REFINERY_MODEL_CATALOG)')
+    .option('--json', 'print JSON')
+    .option('--state-dir <dir>', 'state folder')
+    .action(async (id: string, flags: { catalog?: string; json?: boolean; stateDir?: string }) => {
+      const tty = process.stderr.isTTY && !flags.json;
+      let lastDraw = 0;
+      const { entry, alreadyInstalled } = await fetchModel(stateDir(flags.stateDir), id, {
+        catalog: flags.catalog,
+        onProgress: ({ received, total }) => {
+          const now = Date.now();
+          if (tty && (now - lastDraw > 200 || received === total)) {
+            lastDraw = now;
+            process.stderr.write(`\r${id}: ${(received / 1024 ** 2).toFixed(1)} of ${(total / 1024 ** 2).toFixed(1)} MB   `);
+          }
+        },
+      }).finally(() => tty && lastDraw > 0 && process.stderr.write('\n'));
+      process.stdout.write(flags.json ? `${JSON.stringify({ ...entry, alreadyInstalled })}\n` : `${alreadyInstalled ? 'already installed' : 'installed'} ${entry.id} (${entry.task}, sha256 ${entry.sha256})\n`);
     });
 
   program

@@ -1,6 +1,7 @@
 // What this machine offers Refinery: which ffmpeg/ffprobe, their encoders, the state folder.
 import { CODEC_PRESETS, CODECS } from './media/codecs.js';
 import { REQUIRED_ENCODERS, encodersOf, resolveTool, type ResolvedTool, type ToolName } from './media/ffmpeg.js';
+import { inferenceInfo, type InferenceInfo } from './models/runtime.js';
 import { VERSION } from './version.js';
 
 export interface DoctorReport {
@@ -11,6 +12,8 @@ export interface DoctorReport {
   tools: Record<ToolName, ResolvedTool | { error: string }>;
   encoders: Record<string, boolean>;
   codecs: Record<string, { label: string; encoder: string; available: boolean }>;
+  /** ONNX Runtime: the execution provider neural steps run on. */
+  inference: InferenceInfo;
   ok: boolean;
 }
 
@@ -37,6 +40,7 @@ export function doctor(stateDir: string): DoctorReport {
     tools,
     encoders,
     codecs,
+    inference: inferenceInfo(),
     ok: 'path' in tools.ffmpeg && 'path' in tools.ffprobe && Object.values(codecs).every((c) => c.available),
   };
 }
@@ -50,6 +54,12 @@ export function formatDoctor(report: DoctorReport): string {
   for (const [codec, c] of Object.entries(report.codecs)) {
     lines.push(`  --codec ${codec.padEnd(7)} ${c.label} via ${c.encoder}: ${c.available ? 'ok' : 'NOT AVAILABLE'}`);
   }
+  const inf = report.inference;
+  lines.push(
+    inf.error
+      ? `inference: NOT AVAILABLE - ${inf.error}`
+      : `inference: onnxruntime ${inf.version} on ${inf.provider} (${inf.threads} threads; working here: ${inf.available.join(', ')})`,
+  );
   lines.push(report.ok ? 'ready' : 'not ready: see the lines above');
   return lines.join('\n');
 }
