@@ -2,7 +2,7 @@
 // and a non-zero exit.
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import type { StepSpec } from '../src/protocol/recipe.js';
+import { DeflickerStepSchema, type StepSpec } from '../src/protocol/recipe.js';
 import { runCompanion } from './companion.js';
 import { doctor, formatDoctor } from './doctor.js';
 import { listLuts } from './luts/library.js';
@@ -30,6 +30,8 @@ interface ProcessFlags {
   in?: number;
   out?: number;
   handles: number;
+  clean: 'off' | 'light' | 'medium' | 'strong';
+  deflicker?: boolean;
   lut?: string;
   lutStrength: number;
   lutInterpolation: 'tetrahedral' | 'trilinear';
@@ -40,6 +42,8 @@ interface ProcessFlags {
 
 function stepsFromFlags(flags: ProcessFlags): StepSpec[] {
   const steps: StepSpec[] = [];
+  if (flags.clean !== 'off') steps.push({ op: 'clean', strength: flags.clean });
+  if (flags.deflicker) steps.push(DeflickerStepSchema.parse({ op: 'deflicker' }));
   if (flags.lut) steps.push({ op: 'lut', path: flags.lut, strength: flags.lutStrength, interpolation: flags.lutInterpolation });
   return steps;
 }
@@ -119,6 +123,11 @@ export function buildProgram(): Command {
     .option('--in <seconds>', 'start of the source range', number('--in', 0))
     .option('--out <seconds>', 'end of the source range (exclusive)', number('--out', 0))
     .option('--handles <frames>', 'extra frames on each side, clamped to the clip', number('--handles', 0, 100_000, true), 0)
+    .option('--clean <strength>', 'compression-artefact and noise removal: off, light, medium or strong', (v) => {
+      if (!['off', 'light', 'medium', 'strong'].includes(v)) throw new InvalidArgumentError(`--clean must be off, light, medium or strong, got "${v}"`);
+      return v;
+    }, 'off')
+    .option('--deflicker', 'temporal luminance flicker removal, global and regional')
     .option('--lut <file-or-preset>', 'grade with a .cube file or a preset from "refinery luts list"')
     .option('--lut-strength <0..1>', 'blend between the source (0) and the full LUT (1)', number('--lut-strength', 0, 1), 1)
     .option('--lut-interpolation <method>', 'tetrahedral or trilinear', (v) => {

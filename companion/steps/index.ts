@@ -1,10 +1,12 @@
 // Every step, in the fixed order they run: clean → deflicker → face → upscale → lut.
 // Adding a step is adding its file here and its options schema in src/protocol/recipe.ts.
 import type { StepOp, StepSpec } from '../../src/protocol/recipe.js';
+import { cleanStep } from './clean.js';
+import { deflickerStep } from './deflicker.js';
 import { lutStep } from './lut.js';
 import type { StepDefinition } from './step.js';
 
-export const STEPS: StepDefinition<any>[] = [lutStep];
+export const STEPS: StepDefinition<any>[] = [cleanStep, deflickerStep, lutStep];
 
 export function stepDefinition(op: StepOp): StepDefinition<StepSpec> {
   const found = STEPS.find((s) => s.op === op);

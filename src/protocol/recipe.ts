@@ -10,8 +10,25 @@ export const LutStepSchema = z.object({
   interpolation: z.enum(['tetrahedral', 'trilinear']).default('tetrahedral'),
 });
 
-export const StepSpecSchema = z.discriminatedUnion('op', [LutStepSchema]);
+/** Compression-artefact and noise removal; `off` on the command line means no clean step. */
+export const CleanStepSchema = z.object({
+  op: z.literal('clean'),
+  strength: z.enum(['light', 'medium', 'strong']).default('medium'),
+});
 
+/** Temporal luminance flicker removal, global and on a block grid, cut- and fade-aware. */
+export const DeflickerStepSchema = z.object({
+  op: z.literal('deflicker'),
+  /** Frames each side that the reference brightness is averaged over (within one shot). */
+  radius: z.number().int().min(1).max(30).default(8),
+  /** Also correct regional flicker on a block grid, not just the whole frame's. */
+  local: z.boolean().default(true),
+});
+
+export const StepSpecSchema = z.discriminatedUnion('op', [CleanStepSchema, DeflickerStepSchema, LutStepSchema]);
+
+export type CleanStep = z.infer<typeof CleanStepSchema>;
+export type DeflickerStep = z.infer<typeof DeflickerStepSchema>;
 export type LutStep = z.infer<typeof LutStepSchema>;
 export type StepSpec = z.infer<typeof StepSpecSchema>;
 export type StepOp = StepSpec['op'];

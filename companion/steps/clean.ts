@@ -1,0 +1,278 @@
+// Removes compression damage and noise, in four passes over Y'CbCr planes:
+//  1. deblocking on the codec's block grid (found per frame from where small steps peak),
+//     removing steps that look like quantisation as ramps, 8x8 and 4x4;
+//  2. a motion-compensated temporal average: hierarchical block matching against the
+//     neighbouring frames (and the previous output, recursively), bicubic compensation,
+//     each match weighted by its 3x3 patch difference against the measured noise, so
+//     mismatches and occlusions fall back to the current frame (no ghosts, no smear);
+//  3. shifted-block DCT shrinkage (the idea of spp) of luma and chroma, thresholded at the
+//     measured noise, off the codec grid;
+//  4. luma- and colour-guided chroma smoothing (4:2:0 blotches, colour bleeding).
+//
+//   light   ±1 frame, 8x8 deblocking, 2 DCT grids, gentle thresholds
+//   medium  ±2 frames, 8x8 + 4x4 deblocking, 4 DCT grids
+//   strong  ±3 frames, firmer deblocking and weights, 8 DCT grids, higher thresholds
+import { type CleanStep, CleanStepSchema } from '../../src/protocol/recipe.js';
+import { inBands } from '../pipeline/frames.js';
+import type { WorkerPool } from '../pipeline/workers.js';
+import { dctNoise, type DeblockParams, type FuseParams, type Planes, type Pyramid } from './clean-kernels.js';
+import type { Frame, StepDefinition, StepInstance } from './step.js';
+
+const KERNEL = new URL('./clean-kernels.js', import.meta.url).href;
+/** Largest squared difference (8-bit units²) taken as noise. */
+const NOISE_CAP = 64;
+/** The first estimate is trusted only up to this; it grows from there over a few frames. */
+const NOISE_START = 16;
+
+export interface CleanSettings {
+  /** Frames each side that are averaged in. */
+  radius: number;
+  /** Quarter-resolution search range (×4 pixels) around zero and the predicted vector. */
+  search: number;
+  /** Neighbour weight at zero difference, by distance 1, 2, 3. */
+  base: number[];
+  /** Weight falloff: h² = hScale × the clip's measured temporal noise, at least hFloor. */
+  hScale: number;
+  hFloor: number;
+  /** Deblocking threshold: deblock × the measured grid step (8-bit units), clamped. */
+  deblock: number;
+  deblock4: boolean;
+  /** Luma difference (8-bit units) that halves a sample's say in luma-guided chroma cleaning; 0 turns it off. */
+  chroma: number;
+  /** The same for the colour difference itself (Cb/Cr, 8-bit units); 0 ignores colour. */
+  chromaColour: number;
+  /** Weight of the previous output (motion-compensated): a recursive average that calms still areas over many frames. */
+  recursive: number;
+  /** Spatial DCT shrinkage of luma after the temporal average: threshold = shrink × measured noise σ (at least shrinkFloor), over `shifts` block grids; shrink 0 turns it off. */
+  shrink: number;
+  shrinkFloor: number;
+  shifts: number;
+  /** Threshold from the temporal noise instead: shrinkTemporal × √(median squared difference to the next frame's match). */
+  shrinkTemporal: number;
+}
+
+export const CLEAN_SETTINGS: Record<CleanStep['strength'], CleanSettings> = {
+  light: { radius: 1, search: 3, base: [0.8], hScale: 4, hFloor: 4, deblock: 3, deblock4: false, chroma: 3, chromaColour: 4, recursive: 1, shrink: 2, shrinkFloor: 1.5, shifts: 2, shrinkTemporal: 0.5 },
+  medium: { radius: 2, search: 3, base: [1, 0.8], hScale: 8, hFloor: 8, deblock: 4, deblock4: true, chroma: 4, chromaColour: 6, recursive: 2, shrink: 3, shrinkFloor: 2, shifts: 4, shrinkTemporal: 1 },
+  strong: { radius: 3, search: 3, base: [1, 0.9, 0.7], hScale: 12, hFloor: 12, deblock: 6, deblock4: true, chroma: 6, chromaColour: 8, recursive: 3, shrink: 3.5, shrinkFloor: 3, shifts: 8, shrinkTemporal: 2 },
+};
+
+interface Slot {
+  planes: Planes;
+  pyramid: Pyramid;
+}
+
+function sharedFloats(n: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(Math.max(1, n) * 4));
+}
+
+function newSlot(width: number, height: number): Slot {
+  const y = sharedFloats(width * height);
+  return {
+    planes: { y, cb: sharedFloats(width * height), cr: sharedFloats(width * height) },
+    pyramid: { y, y1: sharedFloats((width >> 1) * (height >> 1)), y2: sharedFloats((width >> 2) * (height >> 2)) },
+  };
+}
+
+/**
+ * Finds the block grid from gridSteps' profile of one axis: the phase whose steps peak
+ * most often, how much more often than elsewhere (`lift`, 0 without a grid), and the
+ * typical size of its peaks beyond the steps beside them (8-bit units) on the 8 and 4 grids.
+ */
+export function gridFrom(sums: number[]): { phase: number; lift: number; e8: number; e4: number } {
+  const rate = Array.from({ length: 8 }, (_, p) => (sums[16 + p]! > 0 ? sums[p]! / sums[16 + p]! : 0));
+  const size = Array.from({ length: 8 }, (_, p) => (sums[16 + p]! > 0 ? sums[8 + p]! / sums[16 + p]! : 0));
+  const liftAt = (phase: number) => {
+    const others = [1, 2, 3, 5, 6, 7].map((d) => (phase + d) & 7);
+    const base = others.reduce((s, p) => s + rate[p]!, 0) / others.length;
+    return { base, lift: base > 0 ? rate[phase]! / base - 1 : 0 };
+  };
+  // Codecs code whole frames, so the grid starts at 0; another phase (a cropped or
+  // shifted picture) must stand out clearly to be believed.
+  let phase = 0;
+  let best = liftAt(0).lift;
+  if (best < 0.25) {
+    for (let p = 1; p < 8; p++) {
+      const l = liftAt(p).lift;
+      if (l > 1 && l > best) {
+        best = l;
+        phase = p;
+      }
+    }
+  }
+  const { base: baseRate, lift } = liftAt(phase);
+  const four = (phase + 4) & 7;
+  const lift4 = baseRate > 0 ? rate[four]! / baseRate - 1 : 0;
+  return {
+    phase,
+    lift,
+    e8: lift > 0.25 ? size[phase]! / Math.max(rate[phase]!, 1e-6) : 0,
+    e4: lift > 0.25 && lift4 > 0.2 ? size[four]! / Math.max(rate[four]!, 1e-6) : 0,
+  };
+}
+
+async function sumBands(pool: WorkerPool, fn: string, width: number, height: number, head: unknown[], tail: unknown[]): Promise<number[]> {
+  const bands = Math.min(pool.size, height);
+  const jobs: Promise<number[]>[] = [];
+  for (let b = 0; b < bands; b++) {
+    const first = Math.floor((height * b) / bands) * width;
+    const end = Math.floor((height * (b + 1)) / bands) * width;
+    jobs.push(pool.run<number[]>(KERNEL, fn, [...head, first, end, ...tail]));
+  }
+  const parts = await Promise.all(jobs);
+  return parts[0]!.map((_, i) => parts.reduce((s, p) => s + p[i]!, 0));
+}
+
+/** Median of about 4096 samples spread over the array. */
+function sampledMedian(values: Float32Array): number {
+  const step = Math.max(1, Math.floor(values.length / 4096));
+  const picked = new Float32Array(Math.ceil(values.length / step));
+  for (let i = 0, j = 0; i < values.length; i += step, j++) picked[j] = values[i]!;
+  picked.sort();
+  return picked[picked.length >> 1] ?? 0;
+}
+
+/** The clean step for frames of one size; exported for the tests and the quality harness. */
+export function createClean(strength: CleanStep['strength'], width: number, height: number, workers: WorkerPool): StepInstance {
+  const s = CLEAN_SETTINGS[strength];
+  // Tiny pictures have no room for block matching; they are only deblocked.
+  const radius = width >= 32 && height >= 32 ? s.radius : 0;
+  const size = 2 * radius + 1;
+  const slots: Slot[] = Array.from({ length: size }, () => newSlot(width, height));
+  const bw = Math.ceil(width / 8);
+  const bh = Math.ceil(height / 8);
+  // One field (and its error) per neighbour offset, reused from frame to frame as the predictor.
+  const offsets = Array.from({ length: 2 * radius }, (_, i) => (i < radius ? i - radius : i - radius + 1));
+  const fields = offsets.map(() => sharedFloats(bw * bh * 2));
+  const errors = offsets.map(() => sharedFloats(bw * bh));
+  const haveField = offsets.map(() => false);
+  const planes = (): Planes => ({ y: sharedFloats(width * height), cb: sharedFloats(width * height), cr: sharedFloats(width * height) });
+  const preds = offsets.map(planes);
+  const diffs = offsets.map(() => sharedFloats(width * height));
+  const fused = planes();
+  const shrunk = planes();
+  // The previous output, its motion-compensated copy and difference, for the recursive part.
+  const previous = planes();
+  const previousPred = planes();
+  const previousDiff = sharedFloats(width * height);
+  let previousIs = -1;
+  const pending: Frame[] = [];
+  let nextIn = 0;
+  let nextOut = 0;
+  /** Running estimate of the temporal noise (mean squared error of ±1 matches). */
+  let noise = -1;
+
+  const band = (fn: string, head: unknown[], tail: unknown[] = []) => inBands(workers, KERNEL, fn, width, height, head, tail);
+
+  async function ingest(frame: Frame): Promise<void> {
+    const slot = slots[nextIn % size]!;
+    const { y, cb, cr } = slot.planes;
+    await band('rgbToYcc', [frame.data, y, cb, cr]);
+    const [h, v] = await Promise.all([
+      sumBands(workers, 'gridSteps', width, height, [y, width, true], []),
+      sumBands(workers, 'gridSteps', width, height, [y, width, false], []),
+    ]);
+    const gx = gridFrom(h);
+    const gy = gridFrom(v);
+    const e8 = (gx.e8 + gy.e8) / 2;
+    const e4 = (gx.e4 + gy.e4) / 2;
+    const t = (e: number) => (e > 0.08 ? Math.min(24, Math.max(2, s.deblock * e + 1.5)) : 0);
+    const params: DeblockParams = { phaseX: gx.phase, phaseY: gy.phase, t8: t(e8), t4: s.deblock4 ? t(e4) : 0, tc: t(e8) * 0.75 };
+    if (params.t8 > 0 || params.t4 > 0) {
+      await band('deblockRows', [y, cb, cr, width, params]);
+      await band('deblockColumns', [y, cb, cr, width, height, params, false]);
+      if (params.t4 > 0) await band('deblockColumns', [y, cb, cr, width, height, params, true]);
+    }
+    if (radius > 0) await band('buildPyramid', [slot.pyramid, width, height]);
+    pending.push(frame);
+    nextIn++;
+  }
+
+  async function emit(): Promise<Frame> {
+    const t = nextOut++;
+    const frame = pending.shift()!;
+    const cur = slots[t % size]!;
+    const used: number[] = [];
+    const base: number[] = [];
+    // Nearest neighbours first, so farther ones can start from their vectors.
+    const order = offsets.map((o, i) => ({ o, i })).sort((a, b) => Math.abs(a.o) - Math.abs(b.o));
+    for (const { o, i } of order) {
+      const n = t + o;
+      if (n < 0 || n >= nextIn) continue;
+      const nearer = offsets.indexOf(o - Math.sign(o));
+      let pred: Float32Array | null = haveField[i] ? fields[i]! : null;
+      if (Math.abs(o) > 1 && nearer >= 0 && haveField[nearer]) {
+        // Scale the nearer field out to this distance as the predictor.
+        pred = sharedFloats(bw * bh * 2);
+        const f = o / (o - Math.sign(o));
+        const src = fields[nearer]!;
+        for (let k = 0; k < pred.length; k++) pred[k] = src[k]! * f;
+      }
+      const ref = slots[n % size]!;
+      await band('estimateMotion', [cur.pyramid, ref.pyramid, width, height, pred, fields[i], errors[i], s.search]);
+      haveField[i] = true;
+      await band('warp', [cur.planes, ref.planes, fields[i], width, height, preds[i], diffs[i]]);
+      used.push(i);
+      base.push(s.base[Math.abs(o) - 1]!);
+      if (Math.abs(o) === 1) {
+        // A cut or a flash is not noise: the estimate ignores jumps and is capped (σ 8).
+        const m = Math.min(NOISE_CAP, sampledMedian(diffs[i]!));
+        if (noise < 0) noise = Math.min(m, NOISE_START);
+        else if (m < 4 * noise + 4) noise = 0.8 * noise + 0.2 * m;
+      }
+    }
+    let result = cur.planes;
+    if (used.length > 0) {
+      const predList = used.map((i) => preds[i]!);
+      const diffList = used.map((i) => diffs[i]!);
+      const back = offsets.indexOf(-1);
+      if (s.recursive > 0 && previousIs === t - 1 && used.includes(back)) {
+        await band('warp', [cur.planes, previous, fields[back], width, height, previousPred, previousDiff]);
+        predList.push(previousPred);
+        diffList.push(previousDiff);
+        base.push(s.recursive);
+      }
+      const fuse: FuseParams = { base, h2: Math.max(s.hFloor, s.hScale * Math.max(0, noise)) };
+      await band('blend', [cur.planes, predList, diffList, fuse, width, height, fused]);
+      previous.y.set(fused.y);
+      previous.cb.set(fused.cb);
+      previous.cr.set(fused.cr);
+      previousIs = t;
+      result = fused;
+    }
+    if (s.shrink > 0) {
+      for (const p of ['y', 'cb', 'cr'] as const) {
+        const threshold = Math.max(s.shrinkFloor, s.shrink * dctNoise(result[p], width, height), s.shrinkTemporal * Math.sqrt(Math.max(0, noise)));
+        // Chroma is half resolution underneath; half the grids do.
+        await band('dctShrink', [result[p], shrunk[p], width, height, threshold, p === 'y' ? s.shifts : Math.max(1, s.shifts >> 1)]);
+      }
+      result = shrunk;
+    }
+    await band('guideChroma', [result, s.chroma, s.chromaColour, width, height, frame.data]);
+    return frame;
+  }
+
+  return {
+    outputSize: (w, h) => ({ width: w, height: h }),
+    async push(frame) {
+      if (frame.width !== width || frame.height !== height) throw new Error(`clean: frame is ${frame.width}x${frame.height}, expected ${width}x${height}`);
+      await ingest(frame);
+      const out: Frame[] = [];
+      while (nextOut + radius < nextIn) out.push(await emit());
+      return out;
+    },
+    async flush() {
+      const out: Frame[] = [];
+      while (nextOut < nextIn) out.push(await emit());
+      return out;
+    },
+    close: async () => undefined,
+  };
+}
+
+export const cleanStep: StepDefinition<CleanStep> = {
+  op: 'clean',
+  options: CleanStepSchema,
+  describe: (o) => `clean ${o.strength}`,
+  create: async (options, context) => createClean(options.strength, context.width, context.height, context.workers),
+};
