@@ -1,30 +1,9 @@
 // The clean step on small synthetic frames, its kernels run in-process.
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { WorkerPool } from '../pipeline/workers.js';
 import { createClean, gridFrom } from './clean.js';
 import { deblockColumns, deblockRows, gridSteps, rgbToYcc, yccToRgb } from './clean-kernels.js';
 import type { Frame, StepInstance } from './step.js';
-
-/** Runs kernels on this thread, importing the TypeScript module beside the compiled name. */
-function inlinePool(): WorkerPool {
-  return {
-    size: 2,
-    async run(module: string, fn: string, args: unknown[]) {
-      const mod = (await import(fileURLToPath(module).replace(/\.js$/, '.ts'))) as Record<string, (...a: unknown[]) => unknown>;
-      return mod[fn]!(...args);
-    },
-    close: async () => undefined,
-  } as unknown as WorkerPool;
-}
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+import { inlinePool, random } from '../../test/support/kernels.js';
 
 const W = 96;
 const H = 64;
