@@ -1,4 +1,5 @@
-// Companion figures for `npm run bench`: preview latency on a 1080p source, submit→done time
+// Companion figures for `npm run bench`: preview latency on a 1080p source (full size with a
+// LUT; 960 wide with clean + LUT, new frame and recipe change on the same frame), submit→done time
 // of a tiny job (the queue's own overhead), and how fast a notification follows a request.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -48,12 +49,21 @@ export async function benchCompanion(cli: string, dir: string, clip1080: string,
     const rpc = await client(info.port, info.token);
 
     const steps = [{ op: 'lut', path: 'teal-orange' }];
-    await rpc.call('preview.frame', { source: clip1080, timeS: 0, steps, maxWidth: 1920 });
-    const previews: number[] = [];
-    for (const timeS of [0.5, 1, 1.5, 2, 2.5]) {
+    const withClean = [{ op: 'clean', strength: 'medium' }, ...steps];
+    const timed = async (params: object) => {
       const t = performance.now();
-      await rpc.call('preview.frame', { source: clip1080, timeS, steps, maxWidth: 1920 });
-      previews.push(performance.now() - t);
+      await rpc.call('preview.frame', params);
+      return performance.now() - t;
+    };
+    await timed({ source: clip1080, timeS: 0, steps: withClean, maxWidth: 1920 });
+    const previews: number[] = [];
+    const panelPreviews: number[] = [];
+    const recipeChanges: number[] = [];
+    for (const timeS of [0.5, 1, 1.5, 2, 2.5]) {
+      previews.push(await timed({ source: clip1080, timeS, steps, maxWidth: 1920 }));
+      // The panel's view: a new frame at 960 wide with clean + LUT, then another look on it.
+      panelPreviews.push(await timed({ source: clip1080, timeS: timeS + 0.02, steps: withClean, maxWidth: 960 }));
+      recipeChanges.push(await timed({ source: clip1080, timeS: timeS + 0.02, steps: [{ op: 'clean', strength: 'medium' }, { op: 'lut', path: 'vivid' }], maxWidth: 960 }));
     }
 
     const jobs: number[] = [];
@@ -76,7 +86,13 @@ export async function benchCompanion(cli: string, dir: string, clip1080: string,
     }
     await rpc.call('jobs.cancel', { jobId: blocker.jobId });
     rpc.close();
-    return { previewMs: median(previews), jobMs: median(jobs), notificationMs: median(notify) };
+    return {
+      previewMs: median(previews),
+      panelPreviewMs: median(panelPreviews),
+      recipeChangeMs: median(recipeChanges),
+      jobMs: median(jobs),
+      notificationMs: median(notify),
+    };
   } finally {
     child.kill('SIGTERM');
   }

@@ -116,6 +116,8 @@ async function main() {
     const companion = await benchCompanion(CLI, dir, clip, tiny);
     const ms = (v: number) => 1000 / v;
     rows.push({ name: 'companion preview.frame 1080p + LUT (median)', fps: ms(companion.previewMs), note: `${companion.previewMs.toFixed(0)} ms per preview` });
+    rows.push({ name: 'preview 1080p → 960, clean + LUT, new frame', fps: ms(companion.panelPreviewMs), note: `${companion.panelPreviewMs.toFixed(0)} ms` });
+    rows.push({ name: 'preview 1080p → 960, clean + LUT, other look', fps: ms(companion.recipeChangeMs), note: `${companion.recipeChangeMs.toFixed(0)} ms (decoded frame reused)` });
     rows.push({ name: 'companion tiny job submit → done (median)', fps: ms(companion.jobMs), note: `${companion.jobMs.toFixed(0)} ms per job: the queue's overhead` });
     rows.push({ name: 'companion request → job.updated (median)', fps: ms(companion.notificationMs), note: `${companion.notificationMs.toFixed(1)} ms` });
 

@@ -9,7 +9,7 @@ import { inRunningOrder } from '../steps/index.js';
 import type { Frame } from '../steps/step.js';
 import { StepChain } from './chain.js';
 import { FrameDecoder } from './decode.js';
-import { RangeRequestError, resolveRange } from './range.js';
+import { type FrameRange, RangeRequestError, resolveRange } from './range.js';
 import type { WorkerPool } from './workers.js';
 
 export interface PreviewRequest {
@@ -43,6 +43,25 @@ async function probeCached(source: string): Promise<MediaInfo> {
   return media;
 }
 
+// Tweaking the recipe previews the same frame again; the decoded picture (the slow part) is
+// kept for the last few frames asked for.
+const decoded = new Map<string, { media: MediaInfo; frame: Frame; png: Buffer }>();
+const DECODED_CACHE_SIZE = 4;
+
+async function decodedFrame(media: MediaInfo, range: FrameRange, size: { width: number; height: number }) {
+  const key = `${media.path}:${range.firstFrame}:${size.width}x${size.height}`;
+  const hit = decoded.get(key);
+  // The probe cache hands out the same MediaInfo while the file is unchanged.
+  if (hit?.media === media) return hit;
+  let frame: Frame | undefined;
+  for await (const f of new FrameDecoder(media, range, size, 1)) frame = f;
+  if (!frame) throw new Error(`no frame decoded at frame ${range.firstFrame}`);
+  if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value!);
+  const entry = { media, frame, png: encodePng(frame) };
+  decoded.set(key, entry);
+  return entry;
+}
+
 export async function previewFrame(request: PreviewRequest, stateDir: string, workers: WorkerPool): Promise<Preview> {
   const media = await probeCached(request.source);
   const fps = toNumber(media.rate);
@@ -57,10 +76,7 @@ export async function previewFrame(request: PreviewRequest, stateDir: string, wo
     media.width > maxWidth
       ? { width: maxWidth - (maxWidth % 2), height: Math.max(2, Math.round((media.height * maxWidth) / media.width / 2) * 2) }
       : { width: media.width, height: media.height };
-  let before: Frame | undefined;
-  for await (const f of new FrameDecoder(media, range, size, 1)) before = f;
-  if (!before) throw new Error(`no frame decoded at ${request.timeS} s`);
-  const beforePng = encodePng(before);
+  const { frame: before, png: beforePng } = await decodedFrame(media, range, size);
   const chain = await StepChain.create(inRunningOrder(request.steps), media, size, stateDir, workers);
   try {
     // Steps may work in place, so they get a copy and `before` stays the source picture.
