@@ -225,7 +225,7 @@ var refinery_ping, refinery_getSelection, refinery_placeRefined, refinery_revert
         }
         if (offline.length) fail("media_offline", "Footage missing: " + offline.join(", ") + ".");
         if (!clips.length) fail("nothing_selected", "Select one or more footage layers in the active composition.");
-        return { clips: clips };
+        return { clips: clips, playheadS: comp.time };
     }
 
     function placeRefined(request) {

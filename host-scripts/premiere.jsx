@@ -278,7 +278,7 @@ var refinery_ping, refinery_getSelection, refinery_placeRefined, refinery_revert
         }
         if (offline.length) fail("media_offline", "Media offline: " + offline.join(", ") + ".");
         if (!clips.length) fail("nothing_selected", "Select one or more video clips in the active sequence.");
-        return { clips: clips };
+        return { clips: clips, playheadS: ticks(seq.getPlayerPosition()) / TICKS };
     }
 
     function placeRefined(request) {

@@ -131,6 +131,11 @@ describe('the panel in Chromium', () => {
     await page.locator('.look').nth(7).waitFor({ timeout: 30_000 });
     await page.locator('.look', { hasText: 'monochrome' }).click();
     expect(await page.locator('#lut').inputValue()).toBe('monochrome');
+    // The before/after preview, at the playhead inside the second clip.
+    for (const track of project.active!.video) for (const c of track.clips) c.selected = true;
+    project.active!.playerPosition = before[1]!.start + 10 * project.active!.ticksPerFrame;
+    await page.click('#show-preview');
+    await page.locator('.preview img[alt="after"]').waitFor();
     await page.screenshot({ path: join(shots(), 'panel-placed.png') });
 
     const seq = project.active!;

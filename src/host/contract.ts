@@ -40,7 +40,11 @@ export const ClipSchema = z.object({
   outS: z.number().nonnegative(),
 });
 
-export const SelectionSchema = z.object({ clips: z.array(ClipSchema) });
+export const SelectionSchema = z.object({
+  clips: z.array(ClipSchema),
+  /** Where the playhead (Premiere) or the current-time indicator (After Effects) stands. */
+  playheadS: z.number().nonnegative().optional(),
+});
 
 export const PlaceModeSchema = z.enum(['replace', 'stack', 'relink']);
 

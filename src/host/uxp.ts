@@ -284,7 +284,7 @@ export function createUxpAdapter(host: UxpHost): HostAdapter {
         clips.sort((a, b) => a.startS - b.startS || a.trackIndex - b.trackIndex);
         if (offline.length) throw new Failure('media_offline', `Media offline: ${offline.join(', ')}.`);
         if (!clips.length) throw new Failure('nothing_selected', 'Select one or more video clips in the active sequence.');
-        return { clips };
+        return { clips, playheadS: (await ticks(seq.getPlayerPosition())) / TICKS_PER_SECOND };
       }),
 
     placeRefined: (raw) =>

@@ -5,6 +5,7 @@ import type { Clip, PlaceRequest } from '../host/contract.js';
 import type { CompanionClient } from '../protocol/client.js';
 import type { JobState, JobUpdated } from '../protocol/messages.js';
 import { DiscoveryError } from './discovery.js';
+import { previewPoint } from './playhead.js';
 import { duration, h, select } from './dom.js';
 import {
   type PanelRecipe,
@@ -227,16 +228,13 @@ export class PanelApp {
 
   private async showPreview(): Promise<void> {
     if (!this.client) return;
-    let clip = this.rows[0]?.clip;
-    if (!clip) {
-      const selection = await this.env.host.getSelection();
-      if (!selection.ok) return this.setStatus(selection.error.message);
-      clip = selection.data.clips[0];
-    }
-    if (!clip) return this.setStatus('Select a clip to preview.');
-    void this.loadLookThumbnails(clip);
+    const selection = await this.env.host.getSelection();
+    if (!selection.ok) return this.setStatus(selection.error.message);
+    const point = previewPoint(selection.data);
+    if (!point) return this.setStatus('Select a clip to preview.');
+    void this.loadLookThumbnails(point.clip);
     try {
-      const shot = await this.client.call('preview.frame', { source: clip.mediaPath, timeS: (clip.inS + clip.outS) / 2, steps: toSteps(this.recipe), maxWidth: 480 });
+      const shot = await this.client.call('preview.frame', { source: point.clip.mediaPath, timeS: point.timeS, steps: toSteps(this.recipe), maxWidth: 480 });
       this.preview = { before: shot.before, after: shot.after };
     } catch (error) {
       this.setStatus(`Preview failed: ${(error as Error).message}`);

@@ -340,6 +340,7 @@ export class CompItem extends AVItem {
   readonly #layers: AVLayer[] = [];
   readonly #rate: [number, number];
   readonly #duration: number;
+  #time = 0;
   constructor(doc: Doc, name: string, rate: [number, number], duration: number, id?: number) {
     super(doc, name, id);
     [this.#rate, this.#duration] = [rate, duration];
@@ -356,6 +357,14 @@ export class CompItem extends AVItem {
   }
   get duration(): number {
     return this.#duration;
+  }
+  /** The current-time indicator, seconds; the host keeps it inside the comp. */
+  get time(): number {
+    return this.#time;
+  }
+  set time(value: number) {
+    if (!(value >= 0 && value <= this.#duration)) throw new RangeError(`time ${value} is outside the composition`);
+    this.#time = value;
   }
   get numLayers(): number {
     return this.#layers.length;

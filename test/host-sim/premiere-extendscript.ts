@@ -351,6 +351,9 @@ class Sequence {
   getSettings() {
     return { videoFrameRate: timeOf(this.#m().seq.ticksPerFrame) };
   }
+  getPlayerPosition(): Time {
+    return timeOf(this.#m().seq.playerPosition);
+  }
 }
 
 class Project {

@@ -70,6 +70,8 @@ export class Track {
 export class Sequence {
   readonly video: Track[] = [];
   readonly audio: Track[] = [];
+  /** The playhead, ticks. */
+  playerPosition = 0;
 
   constructor(
     public name: string,

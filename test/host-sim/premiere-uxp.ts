@@ -396,6 +396,9 @@ class Sequence {
     if (!track) throw new RangeError(`no video track ${index}`);
     return new VideoTrack(ctx, track);
   }
+  async getPlayerPosition(): Promise<TickTime> {
+    return at(this.#m().seq.playerPosition);
+  }
   /** Selected track items, linked audio included. */
   async getSelection(): Promise<TrackItemSelection> {
     const { ctx, seq } = this.#m();

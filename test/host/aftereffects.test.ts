@@ -131,6 +131,14 @@ describe('After Effects through CEP', () => {
     expect(data(await f.adapter.ping())).toEqual({ host: 'AEFT', version: '24.6' });
   });
 
+  it('reports the current-time indicator with the selection', async () => {
+    const f = await AeFixture.create([25, 1]);
+    f.select(f.layerA1);
+    f.comp.time = 1.24;
+    expect(data(await f.adapter.getSelection()).playheadS).toBe(1.24);
+    expect(() => (f.comp.time = -1)).toThrow(/outside the composition/);
+  });
+
   describe.each(RATES)('at %s fps', (_, rate) => {
     it('reports selected footage layers with comp and source times', async () => {
       const f = await AeFixture.create(rate);

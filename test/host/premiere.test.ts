@@ -55,6 +55,14 @@ describe.each(PREMIERE_SIDES)('Premiere through $name', (side) => {
     expect(data(await host.adapter.ping())).toEqual({ host: 'PPRO', version: expect.stringMatching(/^\d+\.\d+/) });
   });
 
+  it('reports where the playhead stands with the selection, in exact ticks', async () => {
+    const f = await setup([30000, 1001]);
+    f.select(f.clipA1);
+    f.seq.playerPosition = 37 * f.seq.ticksPerFrame;
+    const host = side.open(f.project);
+    expect(data(await host.adapter.getSelection()).playheadS).toBe((37 * f.seq.ticksPerFrame) / TICKS_PER_SECOND);
+  });
+
   describe.each(RATES)('at %s fps', (_, rate) => {
     it('reports selected video clips on several tracks with exact times, skipping linked audio', async () => {
       const f = await setup(rate);
