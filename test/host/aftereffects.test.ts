@@ -6,22 +6,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostAdapter } from '../../src/host/adapter.js';
 import { createCepAdapter } from '../../src/host/cep.js';
-import type { HostResult, PlaceMode } from '../../src/host/contract.js';
+import type { PlaceMode } from '../../src/host/contract.js';
 import { AfterEffectsHost, type AVLayer, type CompItem, FootageItem, layers } from '../host-sim/aftereffects.js';
 import { MediaLibrary } from '../host-sim/media.js';
+import { RATES, data, errorCode as code } from './results.js';
 
-const RATES: Array<[string, [number, number]]> = [
-  ['23.976', [24000, 1001]],
-  ['25', [25, 1]],
-  ['29.97', [30000, 1001]],
-];
-
-function data<T>(result: HostResult<T>): T {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.data;
-}
-
-const code = (result: HostResult<unknown>) => (result.ok ? 'ok' : result.error.code);
 
 const dirs: string[] = [];
 afterEach(async () => {

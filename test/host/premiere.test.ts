@@ -4,25 +4,11 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostAdapter } from '../../src/host/adapter.js';
-import { type Clip, type HostResult, type PlaceMode, TICKS_PER_SECOND } from '../../src/host/contract.js';
+import { type Clip, type PlaceMode, TICKS_PER_SECOND } from '../../src/host/contract.js';
 import type { TrackItem } from '../host-sim/premiere-model.js';
 import { type OpenHost, PremiereFixture, timeline } from './premiere-fixture.js';
 import { PREMIERE_SIDES } from './premiere-sides.js';
-
-const RATES: Array<[string, [number, number]]> = [
-  ['23.976', [24000, 1001]],
-  ['25', [25, 1]],
-  ['29.97', [30000, 1001]],
-];
-
-function data<T>(result: HostResult<T>): T {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.data;
-}
-
-function errorCode(result: HostResult<unknown>): string {
-  return result.ok ? 'ok' : result.error.code;
-}
+import { RATES, data, errorCode } from './results.js';
 
 const dirs: string[] = [];
 afterEach(async () => {

@@ -6,20 +6,16 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HostAdapter } from '../../src/host/adapter.js';
 import { createCepAdapter } from '../../src/host/cep.js';
-import type { Clip, HostResult, PlaceMode } from '../../src/host/contract.js';
+import type { Clip, PlaceMode } from '../../src/host/contract.js';
 import { makeClip, probeStreams, runCli, tempDir } from '../support/media.js';
 import { AfterEffectsHost, FootageItem, layers } from '../host-sim/aftereffects.js';
 import { MediaLibrary } from '../host-sim/media.js';
 import { PremiereProject } from '../host-sim/premiere-model.js';
 import { timeline } from './premiere-fixture.js';
 import { PREMIERE_SIDES } from './premiere-sides.js';
+import { data } from './results.js';
 
 const RATE: [number, number] = [24000, 1001];
-
-function data<T>(result: HostResult<T>): T {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.data;
-}
 
 let dir: string;
 let source: string;
