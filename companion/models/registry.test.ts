@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { convNet } from '../../test/support/onnx-fixtures.js';
-import { addModel, BUILT_IN_MODELS, checkSignature, listModels, modelsDir } from './registry.js';
+import { addModel, BUILT_IN_MODELS, checkSignature, listModels, modelsDir, readBuiltIns } from './registry.js';
 
 let dir: string;
 let state: string;
@@ -21,9 +21,21 @@ async function fixture(name: string, bytes: Uint8Array): Promise<string> {
 }
 
 describe('the model registry', () => {
-  it('ships no built-in model until trained weights exist, and lists nothing in a fresh state folder', async () => {
-    expect(BUILT_IN_MODELS).toEqual([]);
-    expect(await listModels(state)).toEqual([]);
+  it('lists only the built-in models in a fresh state folder', async () => {
+    const listed = await listModels(state);
+    expect(listed.map((m) => m.id)).toEqual(BUILT_IN_MODELS.map((m) => m.id));
+    expect(listed.every((m) => m.builtIn)).toBe(true);
+  });
+
+  it('reads a built-in manifest: paths beside it, default off unless set; no manifest means none', async () => {
+    expect(readBuiltIns(join(dir, 'nowhere'))).toEqual([]);
+    const entry = { id: 'ours-x2', task: 'upscale-x2', file: 'ours-x2.onnx', sha256: 'a'.repeat(64), size: 1, source: 'training/', addedAt: '2026-01-01', inputs: [], outputs: [] };
+    await writeFile(join(dir, 'builtin.json'), JSON.stringify({ version: 1, models: [entry, { ...entry, id: 'ours-x4', task: 'upscale-x4', default: true }] }));
+    const read = readBuiltIns(dir);
+    expect(read.map((m) => [m.id, m.default, m.path])).toEqual([
+      ['ours-x2', false, join(dir, 'ours-x2.onnx')],
+      ['ours-x4', true, join(dir, 'ours-x2.onnx')],
+    ]);
   });
 
   it('adds a loadable model: copied under its id with its sha256, shapes read from onnxruntime, then listed', async () => {

@@ -1,15 +1,17 @@
 // The model registry: which networks Refinery can run, and where their weights are.
 //
-// Built-in models ship with Refinery (none yet: they arrive with trained weights). User models
+// Built-in models ship with Refinery: our own trained weights in the repo's models/ folder,
+// listed with their checksums in models/builtin.json (written by training/export). User models
 // live in <stateDir>/models/ as <id>.onnx, described by models/index.json. A model enters the
 // folder only after onnxruntime has loaded it and its inputs and outputs fit its task; it is
 // written under a hidden temporary name and renamed, so a failure never leaves a half model.
 // Nothing is ever downloaded implicitly: `refinery models fetch` is the only network access.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { createSession, inferenceInfo, type TensorInfo } from './runtime.js';
 
@@ -44,8 +46,30 @@ export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 
 const IndexSchema = z.object({ version: z.literal(1), models: z.array(ModelEntrySchema) });
 
-/** Models that ship with Refinery. Empty until our own trained weights exist (issue "Our own models"). */
-export const BUILT_IN_MODELS: readonly (ModelEntry & { path: string })[] = [];
+export const BuiltInEntrySchema = ModelEntrySchema.extend({
+  /** The model a task uses when the recipe names none. */
+  default: z.boolean().default(false),
+});
+export type BuiltInEntry = z.infer<typeof BuiltInEntrySchema> & { path: string };
+
+/** The repo's models/ folder (beside dist/ once built). */
+export const BUILT_IN_DIR = fileURLToPath(new URL('../../../models/', import.meta.url));
+
+/** Reads a built-in manifest; a missing one means no built-in models. */
+export function readBuiltIns(dir: string): BuiltInEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'builtin.json'), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const manifest = z.object({ version: z.literal(1), models: z.array(BuiltInEntrySchema) }).parse(JSON.parse(text));
+  return manifest.models.map((m) => ({ ...m, path: join(dir, m.file) }));
+}
+
+/** Models that ship with Refinery (issue "Our own models"). */
+export const BUILT_IN_MODELS: readonly BuiltInEntry[] = readBuiltIns(BUILT_IN_DIR);
 
 export interface ModelListing extends ModelEntry {
   scale: number;
