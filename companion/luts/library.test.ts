@@ -34,6 +34,17 @@ describe('LUT library', () => {
     return file;
   }
 
+  it('keeps a parsed LUT while its file is unchanged, and reads it again once edited', async () => {
+    const file = await addUserLut('Client.cube', USER_LUT);
+    const first = (await resolveLut(file, state)).lut;
+    expect((await resolveLut('client', state)).lut).toBe(first);
+    expect((await resolveLut('teal-orange', state)).lut).toBe((await resolveLut('Teal-Orange.cube', state)).lut);
+    await writeFile(file, USER_LUT.replace('TITLE "Client grade v2"', 'TITLE "Client grade v3, approved"'));
+    const edited = (await resolveLut(file, state)).lut;
+    expect(edited).not.toBe(first);
+    expect(edited.title).toBe('Client grade v3, approved');
+  });
+
   it('lists the built-in presets, materialised as files, and the user LUTs', async () => {
     const file = await addUserLut('Client.cube', USER_LUT);
     await addUserLut('notes.txt', 'not a LUT');

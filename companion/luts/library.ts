@@ -69,6 +69,23 @@ async function isFile(path: string): Promise<boolean> {
   );
 }
 
+// Every preview resolves its LUT again, so parsed LUTs are kept: presets for good, files
+// while their size and mtime are unchanged.
+const parsedPresets = new Map<string, CubeLut>();
+const parsedFiles = new Map<string, { key: string; lut: CubeLut }>();
+const PARSED_FILES = 16;
+
+async function readCubeCached(file: string): Promise<CubeLut> {
+  const info = await stat(file);
+  const key = `${info.size}:${info.mtimeMs}`;
+  const hit = parsedFiles.get(file);
+  if (hit?.key === key) return hit.lut;
+  const lut = await readCube(file);
+  if (parsedFiles.size >= PARSED_FILES) parsedFiles.delete(parsedFiles.keys().next().value!);
+  parsedFiles.set(file, { key, lut });
+  return lut;
+}
+
 /**
  * An existing file path wins; otherwise a preset name, then a user LUT name (both
  * case-insensitive, ".cube" optional). Presets come before user LUTs so a recipe naming
@@ -78,16 +95,18 @@ export async function resolveLut(
   nameOrPath: string,
   stateDir: string,
 ): Promise<{ file: string; lut: CubeLut; name: string }> {
-  if (await isFile(nameOrPath)) return { file: nameOrPath, lut: await readCube(nameOrPath), name: lutName(nameOrPath) };
+  if (await isFile(nameOrPath)) return { file: nameOrPath, lut: await readCubeCached(nameOrPath), name: lutName(nameOrPath) };
 
   const key = nameOrPath.replace(/\.cube$/i, '').toLowerCase();
   const preset = findPreset(key);
   if (preset) {
     const file = await writePreset(preset, presetsDir(stateDir));
-    return { file, lut: parseCube(presetCube(preset), file), name: preset.name };
+    let lut = parsedPresets.get(file);
+    if (!lut) parsedPresets.set(file, (lut = parseCube(presetCube(preset), file)));
+    return { file, lut, name: preset.name };
   }
   const file = (await userFiles(stateDir)).find((f) => lutName(f).toLowerCase() === key);
-  if (file) return { file, lut: await readCube(file), name: lutName(file) };
+  if (file) return { file, lut: await readCubeCached(file), name: lutName(file) };
 
   throw new Error(`LUT not found: "${nameOrPath}" is neither a file nor a preset (see "refinery luts list")`);
 }

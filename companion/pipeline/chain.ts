@@ -20,11 +20,12 @@ export class StepChain {
     size: { width: number; height: number },
     stateDir: string,
     workers: WorkerPool,
+    frames?: number,
   ): Promise<StepChain> {
     const instances: StepInstance[] = [];
     let { width, height } = size;
     for (const spec of specs) {
-      const instance = await stepDefinition(spec.op).create(spec, { source: media, width, height, stateDir, workers });
+      const instance = await stepDefinition(spec.op).create(spec, { source: media, width, height, stateDir, workers, frames });
       ({ width, height } = instance.outputSize(width, height));
       instances.push(instance);
     }

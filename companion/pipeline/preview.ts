@@ -4,12 +4,12 @@ import { stat } from 'node:fs/promises';
 import type { StepSpec } from '../../src/protocol/recipe.js';
 import { encodePng } from '../media/png.js';
 import { type MediaInfo, probe } from '../media/probe.js';
-import { toNumber } from '../media/rational.js';
+import { frameTime, toNumber } from '../media/rational.js';
 import { inRunningOrder } from '../steps/index.js';
 import type { Frame } from '../steps/step.js';
 import { StepChain } from './chain.js';
 import { FrameDecoder } from './decode.js';
-import { type FrameRange, RangeRequestError, resolveRange } from './range.js';
+import { RangeRequestError, resolveRange } from './range.js';
 import type { WorkerPool } from './workers.js';
 
 export interface PreviewRequest {
@@ -43,19 +43,73 @@ async function probeCached(source: string): Promise<MediaInfo> {
   return media;
 }
 
+// Scrubbing forward, or following playback, asks for a frame a little after the last one.
+// The decoder that made the last one stays open and is read on, which costs the frames in
+// between; a fresh seek decodes from the keyframe before the frame, plus ffmpeg's start.
+const READ_ON_FRAMES = 24;
+const OPEN_DECODER_IDLE_MS = 15_000;
+
+interface OpenDecoder {
+  key: string;
+  media: MediaInfo;
+  decoder: FrameDecoder;
+  frames: AsyncIterator<Frame>;
+  /** The frame the next read returns. */
+  next: number;
+  idle?: NodeJS.Timeout;
+}
+
+let open: OpenDecoder | undefined;
+// One preview decodes at a time, so two requests never read the same decoder.
+let decoding: Promise<unknown> = Promise.resolve();
+
+function closeOpen(): void {
+  if (!open) return;
+  clearTimeout(open.idle);
+  open.decoder.kill();
+  open = undefined;
+}
+
+async function readFrame(media: MediaInfo, frame: number, size: { width: number; height: number }): Promise<Frame> {
+  const key = `${media.path}:${size.width}x${size.height}`;
+  if (!(open?.key === key && open.media === media && frame >= open.next && frame < open.next + READ_ON_FRAMES)) {
+    closeOpen();
+    // Open to the clip's end, so that later frames can be read on.
+    const range = resolveRange(media, { inS: frameTime(frame, media.rate) });
+    const decoder = new FrameDecoder(media, range, size, 1);
+    open = { key, media, decoder, frames: decoder[Symbol.asyncIterator](), next: frame };
+  }
+  const reader = open;
+  clearTimeout(reader.idle);
+  try {
+    for (;;) {
+      const { value, done } = await reader.frames.next();
+      if (done) throw new Error(`no frame decoded at frame ${frame}`);
+      if (reader.next++ === frame) {
+        reader.idle = setTimeout(closeOpen, OPEN_DECODER_IDLE_MS).unref();
+        return value;
+      }
+      reader.decoder.recycle(value);
+    }
+  } catch (error) {
+    closeOpen();
+    throw error;
+  }
+}
+
 // Tweaking the recipe previews the same frame again; the decoded picture (the slow part) is
 // kept for the last few frames asked for.
 const decoded = new Map<string, { media: MediaInfo; frame: Frame; png: Buffer }>();
 const DECODED_CACHE_SIZE = 4;
 
-async function decodedFrame(media: MediaInfo, range: FrameRange, size: { width: number; height: number }) {
-  const key = `${media.path}:${range.firstFrame}:${size.width}x${size.height}`;
+async function decodedFrame(media: MediaInfo, frameNumber: number, size: { width: number; height: number }) {
+  const key = `${media.path}:${frameNumber}:${size.width}x${size.height}`;
   const hit = decoded.get(key);
   // The probe cache hands out the same MediaInfo while the file is unchanged.
   if (hit?.media === media) return hit;
-  let frame: Frame | undefined;
-  for await (const f of new FrameDecoder(media, range, size, 1)) frame = f;
-  if (!frame) throw new Error(`no frame decoded at frame ${range.firstFrame}`);
+  const read = decoding.then(() => readFrame(media, frameNumber, size));
+  decoding = read.catch(() => undefined);
+  const frame = await read;
   if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value!);
   const entry = { media, frame, png: encodePng(frame) };
   decoded.set(key, entry);
@@ -69,15 +123,14 @@ export async function previewFrame(request: PreviewRequest, stateDir: string, wo
   if (frame >= media.frames) {
     throw new RangeRequestError(`timeS ${request.timeS} is outside the clip (${(media.frames / fps).toFixed(3)} s)`);
   }
-  const range = resolveRange(media, { inS: frame / fps, outS: (frame + 1) / fps });
   const maxWidth = request.maxWidth ?? DEFAULT_MAX_WIDTH;
   // Even sizes keep every chroma subsampling happy downstream.
   const size =
     media.width > maxWidth
       ? { width: maxWidth - (maxWidth % 2), height: Math.max(2, Math.round((media.height * maxWidth) / media.width / 2) * 2) }
       : { width: media.width, height: media.height };
-  const { frame: before, png: beforePng } = await decodedFrame(media, range, size);
-  const chain = await StepChain.create(inRunningOrder(request.steps), media, size, stateDir, workers);
+  const { frame: before, png: beforePng } = await decodedFrame(media, frame, size);
+  const chain = await StepChain.create(inRunningOrder(request.steps), media, size, stateDir, workers, 1);
   try {
     // Steps may work in place, so they get a copy and `before` stays the source picture.
     const copy: Frame = { ...before, data: new Uint16Array(new SharedArrayBuffer(before.data.byteLength)) };

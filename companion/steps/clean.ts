@@ -133,10 +133,10 @@ function sampledMedian(values: Float32Array): number {
 }
 
 /** The clean step for frames of one size; exported for the tests and the quality harness. */
-export function createClean(strength: CleanStep['strength'], width: number, height: number, workers: WorkerPool): StepInstance {
+export function createClean(strength: CleanStep['strength'], width: number, height: number, workers: WorkerPool, frames = Infinity): StepInstance {
   const s = CLEAN_SETTINGS[strength];
-  // Tiny pictures have no room for block matching; they are only deblocked.
-  const radius = width >= 32 && height >= 32 ? s.radius : 0;
+  // Tiny pictures have no room for block matching, and a single frame has no neighbours.
+  const radius = width >= 32 && height >= 32 && frames > 1 ? s.radius : 0;
   const size = 2 * radius + 1;
   const slots: Slot[] = Array.from({ length: size }, () => newSlot(width, height));
   const bw = Math.ceil(width / 8);
@@ -274,5 +274,5 @@ export const cleanStep: StepDefinition<CleanStep> = {
   op: 'clean',
   options: CleanStepSchema,
   describe: (o) => `clean ${o.strength}`,
-  create: async (options, context) => createClean(options.strength, context.width, context.height, context.workers),
+  create: async (options, context) => createClean(options.strength, context.width, context.height, context.workers, context.frames),
 };

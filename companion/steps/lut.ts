@@ -1,6 +1,7 @@
 // Grades with a 3D/1D LUT (.cube file or preset), blended by strength.
 import { type LutStep, LutStepSchema } from '../../src/protocol/recipe.js';
-import { prepareLut } from '../luts/interpolate.js';
+import type { CubeLut } from '../luts/cube.js';
+import { type Interpolation, type PreparedLut, prepareLut } from '../luts/interpolate.js';
 import { resolveLut } from '../luts/library.js';
 import { inBands } from '../pipeline/frames.js';
 import { shareArrays } from '../pipeline/workers.js';
@@ -8,18 +9,30 @@ import type { StepDefinition } from './step.js';
 
 const KERNEL = new URL('../luts/interpolate.js', import.meta.url).href;
 
+// The library hands out the same parsed LUT while its file is unchanged, so its prepared
+// tables (which previews would otherwise rebuild on every request) live as long as it does.
+const prepared = new WeakMap<CubeLut, Map<Interpolation, PreparedLut>>();
+
+function preparedFor(lut: CubeLut, interpolation: Interpolation): PreparedLut {
+  let byMode = prepared.get(lut);
+  if (!byMode) prepared.set(lut, (byMode = new Map()));
+  let table = byMode.get(interpolation);
+  if (!table) byMode.set(interpolation, (table = shareArrays(prepareLut(lut, interpolation))));
+  return table;
+}
+
 export const lutStep: StepDefinition<LutStep> = {
   op: 'lut',
   options: LutStepSchema,
   describe: (o) => `lut ${o.path}${o.strength < 1 ? ` @ ${o.strength}` : ''}`,
   async create(options, context) {
     const { lut } = await resolveLut(options.path, context.stateDir);
-    const prepared = shareArrays(prepareLut(lut, options.interpolation));
+    const table = preparedFor(lut, options.interpolation);
     return {
       outputSize: (width, height) => ({ width, height }),
       async push(frame) {
         if (options.strength > 0) {
-          await inBands(context.workers, KERNEL, 'applyLut', frame.width, frame.height, [prepared, frame.data, frame.data], [options.strength]);
+          await inBands(context.workers, KERNEL, 'applyLut', frame.width, frame.height, [table, frame.data, frame.data], [options.strength]);
         }
         return [frame];
       },

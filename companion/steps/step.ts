@@ -19,6 +19,8 @@ export interface StepContext {
   stateDir: string;
   /** Runs a kernel off the main thread; see pipeline/workers.ts. */
   workers: import('../pipeline/workers.js').WorkerPool;
+  /** Frames the step will be given, when known: a preview gives one, so a temporal step keeps no history. */
+  frames?: number;
 }
 
 export interface StepInstance {
