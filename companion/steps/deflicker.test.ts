@@ -1,6 +1,6 @@
 // The deflicker step on small synthetic frames, its kernels run in-process.
 import { describe, expect, it } from 'vitest';
-import { createDeflicker, patternCorrelation } from './deflicker.js';
+import { createDeflicker, geometry, logThumbnail, matchCells, patternCorrelation } from './deflicker.js';
 import type { Frame, StepInstance } from './step.js';
 import { inlinePool, random } from '../../test/support/kernels.js';
 
@@ -85,6 +85,18 @@ describe('deflicker', () => {
       expect(worst).toBeLessThan(0.02 * 65535);
       expect(sum / n).toBeLessThan(0.003 * 65535);
     });
+  });
+
+  it('matches cells whatever the gain: a brighter copy costs nothing and gives its log gain', () => {
+    const g = geometry(256, 144);
+    const thumb = Float32Array.from({ length: g.tw * g.th }, (_, i) => 90 + 60 * Math.sin(i / 3) * Math.cos(i / 41));
+    const brighter = thumb.map((v) => (v + 1) * 1.3 - 1);
+    const m = matchCells(logThumbnail(thumb), logThumbnail(brighter), g, 2, null);
+    for (let c = 0; c < g.gw * g.gh; c++) {
+      expect(m.cost[c]).toBeLessThan(1e-3);
+      expect(m.d[c]).toBeCloseTo(-Math.log(1.3), 5);
+      expect([m.v[2 * c], m.v[2 * c + 1]]).toEqual([0, 0]);
+    }
   });
 
   it('tells a cut from a flicker: cell patterns correlate whatever the gain', () => {

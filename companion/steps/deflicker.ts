@@ -3,7 +3,7 @@
 // Each frame is reduced to a thumbnail (about 128 pixels wide) of mean luma, cut into a
 // grid of cells (about 16 across). For frame t and every neighbour t+k in a window of
 // ±radius frames inside the same shot, each cell is matched in the neighbour's thumbnail
-// (block matching on mean-removed luma, so flicker does not disturb it), which gives the
+// (block matching on mean-removed log luma, so flicker does not disturb it), which gives the
 // cell's log-brightness trajectory along the motion. The reference brightness is the
 // trajectory's robust temporal average (a line fit, so fades stay where they are), and the
 // frame is multiplied by the gain that moves each cell onto it, interpolated smoothly
@@ -86,7 +86,18 @@ interface Match {
   v: Int16Array;
 }
 
-/** Matches each cell of `a` in `b` within ±search of `pred` (or of zero). */
+/**
+ * Thumbnail luma as 100·ln(1 + v): a gain becomes an offset, which the mean removal in
+ * matchCells cancels, so strong flicker does not make good matches look bad; one unit is
+ * about one 8-bit step at mid-grey, so costs keep the scale of 8-bit differences.
+ */
+export function logThumbnail(thumb: Float32Array): Float32Array {
+  const out = new Float32Array(thumb.length);
+  for (let i = 0; i < thumb.length; i++) out[i] = 100 * Math.log1p(thumb[i]!);
+  return out;
+}
+
+/** Matches each cell of log thumbnail `a` in `b` within ±search of `pred` (or of zero). */
 export function matchCells(a: Float32Array, b: Float32Array, g: Geometry, search: number, pred: Int16Array | null): Match {
   const n = g.gw * g.gh;
   const d = new Float32Array(n);
@@ -135,7 +146,7 @@ export function matchCells(a: Float32Array, b: Float32Array, g: Geometry, search
         }
       }
       if (best === Infinity) best = 255;
-      d[cell] = Math.log(ma + 1) - Math.log(bm + 1);
+      d[cell] = (ma - bm) / 100;
       cost[cell] = best;
       v[2 * cell] = bx;
       v[2 * cell + 1] = by;
@@ -152,10 +163,11 @@ export function correction(matches: { k: number; m: Match }[], g: Geometry, loca
   const n = g.gw * g.gh;
   const out = new Float32Array(n);
   if (matches.length === 0) return out;
-  // Match quality scale: typical cost of the nearest neighbours.
+  // Match quality scale: typical cost of the nearest neighbours. Matching in log luma makes
+  // costs flicker-blind, so it takes a clear mismatch (an occlusion, new content) to lose weight.
   const near = matches.filter((x) => Math.abs(x.k) === 1).flatMap((x) => Array.from(x.m.cost));
   near.sort((a, b) => a - b);
-  const sigma = Math.max(1.5, 2 * (near[near.length >> 1] ?? 1));
+  const sigma = Math.max(3, 4 * (near[near.length >> 1] ?? 1));
   const W = new Float32Array(n);
   const ybar = new Float32Array(n);
   const kbar = new Float32Array(n);
@@ -248,6 +260,7 @@ export function correction(matches: { k: number; m: Match }[], g: Geometry, loca
 }
 
 interface Entry {
+  /** The log thumbnail (logThumbnail). */
   thumb: Float32Array;
   cells: Float32Array;
   /** A cut lies between the previous frame and this one. */
@@ -296,10 +309,11 @@ export function createDeflicker(options: Omit<DeflickerStep, 'op'>, width: numbe
       const thumb = new Float32Array(new SharedArrayBuffer(g.tw * g.th * 4));
       await inBands(workers, KERNEL, 'thumbnail', width, height, [frame.data, thumb, width, height, g.factor]);
       const cells = cellLogMeans(thumb, g);
+      const logThumb = logThumbnail(thumb);
       const prev = entries.get(nextIn - 1);
       const cut = !!prev && patternCorrelation(prev.cells, cells) < CUT_CORRELATION;
       if (cut) cutsAt.push(nextIn);
-      entries.set(nextIn, { thumb, cells, cut });
+      entries.set(nextIn, { thumb: logThumb, cells, cut });
       pending.push(frame);
       nextIn++;
       const out: Frame[] = [];
