@@ -1,8 +1,9 @@
-// Companion figures for `npm run bench`: preview latency on a 1080p source (full size with a
-// LUT; 960 wide with clean + LUT, new frame and recipe change on the same frame), submit→done time
-// of a tiny job (the queue's own overhead), and how fast a notification follows a request.
+// Companion figures for `npm run bench`: preview latency on 1080p sources (full size with a
+// LUT; 960 wide with clean + LUT: a clip's first look far into a long GOP, any frame once the
+// clip's preview proxy is built, another look at the same frame), submit→done time of a tiny
+// job (the queue's own overhead), and how fast a notification follows a request.
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 
@@ -40,7 +41,17 @@ async function client(port: number, token: string): Promise<Rpc> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-export async function benchCompanion(cli: string, dir: string, clip1080: string, tinyClip: string) {
+async function proxiesBuilt(stateDir: string, count: number): Promise<void> {
+  const folder = join(stateDir, 'cache', 'previews');
+  for (;;) {
+    const names = await readdir(folder).catch(() => [] as string[]);
+    if (names.filter((n) => n.endsWith('.mkv')).length >= count) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `longGop`: a 1080p clip of several seconds in one GOP, as generators deliver them. */
+export async function benchCompanion(cli: string, dir: string, clip1080: string, tinyClip: string, longGop: string) {
   const stateDir = join(dir, 'companion-state');
   const child = spawn(process.execPath, [cli, 'companion', '--state-dir', stateDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
@@ -57,13 +68,23 @@ export async function benchCompanion(cli: string, dir: string, clip1080: string,
     };
     await timed({ source: clip1080, timeS: 0, steps: withClean, maxWidth: 1920 });
     const previews: number[] = [];
-    const panelPreviews: number[] = [];
+    for (const timeS of [0.5, 1, 1.5, 2, 2.5]) previews.push(await timed({ source: clip1080, timeS, steps, maxWidth: 1920 }));
+
+    // The panel's view. Each copy is a clip seen for the first time; its proxy is left to
+    // finish before the next, so no build runs beside a measurement.
+    const firstLooks: number[] = [];
+    for (const [i, timeS] of [5.5, 3.2, 6.8, 4.4, 7.6].entries()) {
+      const copy = join(dir, `long-gop-${i}.mp4`);
+      await copyFile(longGop, copy);
+      firstLooks.push(await timed({ source: copy, timeS, steps: withClean, maxWidth: 960 }));
+      await proxiesBuilt(stateDir, i + 1);
+    }
+    const anyFrame: number[] = [];
     const recipeChanges: number[] = [];
-    for (const timeS of [0.5, 1, 1.5, 2, 2.5]) {
-      previews.push(await timed({ source: clip1080, timeS, steps, maxWidth: 1920 }));
-      // The panel's view: a new frame at 960 wide with clean + LUT, then another look on it.
-      panelPreviews.push(await timed({ source: clip1080, timeS: timeS + 0.02, steps: withClean, maxWidth: 960 }));
-      recipeChanges.push(await timed({ source: clip1080, timeS: timeS + 0.02, steps: [{ op: 'clean', strength: 'medium' }, { op: 'lut', path: 'vivid' }], maxWidth: 960 }));
+    for (const timeS of [6.1, 0.7, 4.9, 2.3, 7.4]) {
+      const source = join(dir, 'long-gop-0.mp4');
+      anyFrame.push(await timed({ source, timeS, steps: withClean, maxWidth: 960 }));
+      recipeChanges.push(await timed({ source, timeS, steps: [{ op: 'clean', strength: 'medium' }, { op: 'lut', path: 'vivid' }], maxWidth: 960 }));
     }
 
     const jobs: number[] = [];
@@ -88,7 +109,8 @@ export async function benchCompanion(cli: string, dir: string, clip1080: string,
     rpc.close();
     return {
       previewMs: median(previews),
-      panelPreviewMs: median(panelPreviews),
+      firstLookMs: median(firstLooks),
+      panelPreviewMs: median(anyFrame),
       recipeChangeMs: median(recipeChanges),
       jobMs: median(jobs),
       notificationMs: median(notify),

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inlinePool } from '../../test/support/kernels.js';
@@ -7,6 +7,7 @@ import { encodePng } from '../media/png.js';
 import { type MediaInfo, probe } from '../media/probe.js';
 import { FrameDecoder } from './decode.js';
 import { previewFrame } from './preview.js';
+import { PreviewProxies, proxyArgs } from './preview-proxy.js';
 import { resolveRange } from './range.js';
 
 let dir: string;
@@ -34,28 +35,82 @@ async function seeked(frame: number): Promise<string> {
   throw new Error('nothing decoded');
 }
 
+async function allFrames(decoder: FrameDecoder): Promise<string[]> {
+  const out: string[] = [];
+  for await (const f of decoder) out.push(encodePng(f).toString('base64'));
+  return out;
+}
+
+async function proxyIn(folder: string): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    const done = (await readdir(folder).catch(() => [])).find((n) => n.endsWith('.mkv'));
+    if (done) return join(folder, done);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('no proxy was built');
+}
+
+describe('preview proxies', () => {
+  it('hold exactly the frames a direct decode gives, at preview size, each found by a seek', async () => {
+    const proxies = new PreviewProxies(join(dir, 'proxies'));
+    const size = { width: 160, height: 90 };
+    await proxies.build(media, size);
+    const file = await proxies.find(media, size);
+    expect(file).toBeDefined();
+    const whole = resolveRange(media, {});
+    const direct = await allFrames(new FrameDecoder(media, whole, size, 1));
+    expect(direct).toHaveLength(75);
+    expect(await allFrames(new FrameDecoder(media, whole, size, 1, proxyArgs(file!, media, whole)))).toEqual(direct);
+    for (const n of [0, 1, 37, 74]) {
+      const one = resolveRange(media, { inS: n / 25, outS: (n + 1) / 25 });
+      expect(await allFrames(new FrameDecoder(media, one, size, 1, proxyArgs(file!, media, one))), `frame ${n}`).toEqual([direct[n]]);
+    }
+    // Another size is another proxy.
+    expect(await proxies.find(media, { width: 320, height: 180 })).toBeUndefined();
+  });
+
+  it('are built after the first preview of a clip; later previews come from them, the same pictures', async () => {
+    const state = await tempDir();
+    await previewFrame({ source: clip, timeS: 0.2, steps: [] }, state, workers);
+    await proxyIn(join(state, 'cache', 'previews'));
+    for (const frame of [70, 2, 41]) {
+      const preview = await previewFrame({ source: clip, timeS: frame / 25, steps: [] }, state, workers);
+      expect(preview.before, `frame ${frame}`).toBe(await seeked(frame));
+    }
+    await rm(state, { recursive: true, force: true });
+  });
+});
+
 describe('preview frames', () => {
+  // A file where the cache folder would go: no proxy can be built, so the decoder paths run.
+  let noProxies: string;
+  beforeAll(async () => {
+    noProxies = join(dir, 'no-proxies');
+    await mkdir(noProxies);
+    await writeFile(join(noProxies, 'cache'), '');
+  });
+
   it('gives the exact frame asked for, whether it reads on from the last preview, jumps back or jumps far', async () => {
     // 3 → 10 → 30 read on; 12 goes back; 60 is too far ahead to read on; 61 reads on again.
     for (const frame of [3, 10, 30, 12, 60, 61]) {
-      const preview = await previewFrame({ source: clip, timeS: frame / 25, steps: [] }, dir, workers);
+      const preview = await previewFrame({ source: clip, timeS: frame / 25, steps: [] }, noProxies, workers);
       expect(preview.before, `frame ${frame}`).toBe(await seeked(frame));
     }
   });
 
   it('runs a temporal step on the one frame without waiting for neighbours, leaving the before picture alone', async () => {
     const before = await seeked(30);
-    const preview = await previewFrame({ source: clip, timeS: 30 / 25, steps: [{ op: 'clean', strength: 'medium' }], maxWidth: 160 }, dir, workers);
+    const preview = await previewFrame({ source: clip, timeS: 30 / 25, steps: [{ op: 'clean', strength: 'medium' }], maxWidth: 160 }, noProxies, workers);
     expect([preview.width, preview.height]).toEqual([160, 90]);
     expect(preview.after).not.toBe(preview.before);
-    const again = await previewFrame({ source: clip, timeS: 30 / 25, steps: [], maxWidth: 320 }, dir, workers);
+    const again = await previewFrame({ source: clip, timeS: 30 / 25, steps: [], maxWidth: 320 }, noProxies, workers);
     expect(again.before).toBe(before);
     expect(again.after).toBe(before);
   });
 
   it('serves concurrent requests one decode at a time, each with its own frame', async () => {
     const frames = [20, 5, 21, 40];
-    const previews = await Promise.all(frames.map((frame) => previewFrame({ source: clip, timeS: frame / 25, steps: [] }, dir, workers)));
+    const previews = await Promise.all(frames.map((frame) => previewFrame({ source: clip, timeS: frame / 25, steps: [] }, noProxies, workers)));
     for (const [i, frame] of frames.entries()) expect(previews[i]!.before, `frame ${frame}`).toBe(await seeked(frame));
   });
 });

@@ -1,6 +1,7 @@
 // One frame before and after the recipe, as PNG, for the panel's before/after view. It runs
 // beside the job queue, never behind it, on a picture scaled to the panel's width first.
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { StepSpec } from '../../src/protocol/recipe.js';
 import { encodePng } from '../media/png.js';
 import { type MediaInfo, probe } from '../media/probe.js';
@@ -9,6 +10,7 @@ import { inRunningOrder } from '../steps/index.js';
 import type { Frame } from '../steps/step.js';
 import { StepChain } from './chain.js';
 import { FrameDecoder } from './decode.js';
+import { PreviewProxies, proxyArgs } from './preview-proxy.js';
 import { RangeRequestError, resolveRange } from './range.js';
 import type { WorkerPool } from './workers.js';
 
@@ -70,7 +72,33 @@ function closeOpen(): void {
   open = undefined;
 }
 
-async function readFrame(media: MediaInfo, frame: number, size: { width: number; height: number }): Promise<Frame> {
+async function firstFrame(decoder: FrameDecoder, frame: number): Promise<Frame> {
+  for await (const f of decoder) return f;
+  throw new Error(`no frame decoded at frame ${frame}`);
+}
+
+// Proxies by state folder (tests run several companions' worth in one process).
+const proxyStores = new Map<string, PreviewProxies>();
+
+function proxiesIn(stateDir: string): PreviewProxies {
+  let store = proxyStores.get(stateDir);
+  if (!store) proxyStores.set(stateDir, (store = new PreviewProxies(join(stateDir, 'cache', 'previews'))));
+  return store;
+}
+
+async function readFrame(media: MediaInfo, frame: number, size: { width: number; height: number }, proxies: PreviewProxies): Promise<Frame> {
+  const proxy = await proxies.find(media, size);
+  if (proxy) {
+    const range = resolveRange(media, { inS: frameTime(frame, media.rate), outS: frameTime(frame + 1, media.rate) });
+    return firstFrame(new FrameDecoder(media, range, size, 1, proxyArgs(proxy, media, range)), frame);
+  }
+  const value = await readOn(media, frame, size);
+  // Until the proxy is there, this preview's clip gets one built (once this preview is read).
+  void proxies.build(media, size).catch(() => undefined);
+  return value;
+}
+
+async function readOn(media: MediaInfo, frame: number, size: { width: number; height: number }): Promise<Frame> {
   const key = `${media.path}:${size.width}x${size.height}`;
   if (!(open?.key === key && open.media === media && frame >= open.next && frame < open.next + READ_ON_FRAMES)) {
     closeOpen();
@@ -102,12 +130,12 @@ async function readFrame(media: MediaInfo, frame: number, size: { width: number;
 const decoded = new Map<string, { media: MediaInfo; frame: Frame; png: Buffer }>();
 const DECODED_CACHE_SIZE = 4;
 
-async function decodedFrame(media: MediaInfo, frameNumber: number, size: { width: number; height: number }) {
+async function decodedFrame(media: MediaInfo, frameNumber: number, size: { width: number; height: number }, proxies: PreviewProxies) {
   const key = `${media.path}:${frameNumber}:${size.width}x${size.height}`;
   const hit = decoded.get(key);
   // The probe cache hands out the same MediaInfo while the file is unchanged.
   if (hit?.media === media) return hit;
-  const read = decoding.then(() => readFrame(media, frameNumber, size));
+  const read = decoding.then(() => readFrame(media, frameNumber, size, proxies));
   decoding = read.catch(() => undefined);
   const frame = await read;
   if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value!);
@@ -129,7 +157,7 @@ export async function previewFrame(request: PreviewRequest, stateDir: string, wo
     media.width > maxWidth
       ? { width: maxWidth - (maxWidth % 2), height: Math.max(2, Math.round((media.height * maxWidth) / media.width / 2) * 2) }
       : { width: media.width, height: media.height };
-  const { frame: before, png: beforePng } = await decodedFrame(media, frame, size);
+  const { frame: before, png: beforePng } = await decodedFrame(media, frame, size, proxiesIn(stateDir));
   const chain = await StepChain.create(inRunningOrder(request.steps), media, size, stateDir, workers, 1);
   try {
     // Steps may work in place, so they get a copy and `before` stays the source picture.
