@@ -3,6 +3,7 @@
 // own files in <stateDir>/luts.
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { cachedByFile } from '../file-cache.js';
 import { parseCube, readCube, type CubeLut } from './cube.js';
 import { presetCube, writePreset, writePresets } from './generate.js';
 import { findPreset, PRESETS } from './presets.js';
@@ -72,19 +73,7 @@ async function isFile(path: string): Promise<boolean> {
 // Every preview resolves its LUT again, so parsed LUTs are kept: presets for good, files
 // while their size and mtime are unchanged.
 const parsedPresets = new Map<string, CubeLut>();
-const parsedFiles = new Map<string, { key: string; lut: CubeLut }>();
-const PARSED_FILES = 16;
-
-async function readCubeCached(file: string): Promise<CubeLut> {
-  const info = await stat(file);
-  const key = `${info.size}:${info.mtimeMs}`;
-  const hit = parsedFiles.get(file);
-  if (hit?.key === key) return hit.lut;
-  const lut = await readCube(file);
-  if (parsedFiles.size >= PARSED_FILES) parsedFiles.delete(parsedFiles.keys().next().value!);
-  parsedFiles.set(file, { key, lut });
-  return lut;
-}
+const readCubeCached = cachedByFile(readCube, 16);
 
 /**
  * An existing file path wins; otherwise a preset name, then a user LUT name (both

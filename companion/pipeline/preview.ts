@@ -1,8 +1,8 @@
 // One frame before and after the recipe, as PNG, for the panel's before/after view. It runs
 // beside the job queue, never behind it, on a picture scaled to the panel's width first.
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StepSpec } from '../../src/protocol/recipe.js';
+import { cachedByFile } from '../file-cache.js';
 import { encodePng } from '../media/png.js';
 import { type MediaInfo, probe } from '../media/probe.js';
 import { frameTime, toNumber } from '../media/rational.js';
@@ -30,20 +30,9 @@ export interface Preview {
 
 const DEFAULT_MAX_WIDTH = 960;
 
-// Scrubbing previews the same clip again and again; its probe is kept while the file is unchanged.
-const probes = new Map<string, { key: string; media: MediaInfo }>();
-const PROBE_CACHE_SIZE = 32;
-
-async function probeCached(source: string): Promise<MediaInfo> {
-  const info = await stat(source);
-  const key = `${info.size}:${info.mtimeMs}`;
-  const hit = probes.get(source);
-  if (hit?.key === key) return hit.media;
-  const media = await probe(source);
-  if (probes.size >= PROBE_CACHE_SIZE) probes.delete(probes.keys().next().value!);
-  probes.set(source, { key, media });
-  return media;
-}
+// Scrubbing previews the same clip again and again; its probe is kept while the file is
+// unchanged, and the caches below key on that MediaInfo.
+const probeCached = cachedByFile(probe, 32);
 
 // Scrubbing forward, or following playback, asks for a frame a little after the last one.
 // The decoder that made the last one stays open and is read on, which costs the frames in

@@ -17,6 +17,7 @@ import { inBands } from '../pipeline/frames.js';
 import type { WorkerPool } from '../pipeline/workers.js';
 import { dctNoise, type DeblockParams, type FuseParams, type Planes, type Pyramid } from './clean-kernels.js';
 import type { Frame, StepDefinition, StepInstance } from './step.js';
+import { slidingWindow } from './window.js';
 
 const KERNEL = new URL('./clean-kernels.js', import.meta.url).href;
 /** Largest squared difference (8-bit units²) taken as noise. */
@@ -157,15 +158,13 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   const previousDiff = sharedFloats(width * height);
   let previousIs = -1;
   const pending: Frame[] = [];
-  let nextIn = 0;
-  let nextOut = 0;
   /** Running estimate of the temporal noise (mean squared error of ±1 matches). */
   let noise = -1;
 
   const band = (fn: string, head: unknown[], tail: unknown[] = []) => inBands(workers, KERNEL, fn, width, height, head, tail);
 
-  async function ingest(frame: Frame): Promise<void> {
-    const slot = slots[nextIn % size]!;
+  async function ingest(frame: Frame, index: number): Promise<void> {
+    const slot = slots[index % size]!;
     const { y, cb, cr } = slot.planes;
     await band('rgbToYcc', [frame.data, y, cb, cr]);
     const [h, v] = await Promise.all([
@@ -185,11 +184,9 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
     }
     if (radius > 0) await band('buildPyramid', [slot.pyramid, width, height]);
     pending.push(frame);
-    nextIn++;
   }
 
-  async function emit(): Promise<Frame> {
-    const t = nextOut++;
+  async function emit(t: number, nextIn: number): Promise<Frame> {
     const frame = pending.shift()!;
     const cur = slots[t % size]!;
     const used: number[] = [];
@@ -252,22 +249,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
     return frame;
   }
 
-  return {
-    outputSize: (w, h) => ({ width: w, height: h }),
-    async push(frame) {
-      if (frame.width !== width || frame.height !== height) throw new Error(`clean: frame is ${frame.width}x${frame.height}, expected ${width}x${height}`);
-      await ingest(frame);
-      const out: Frame[] = [];
-      while (nextOut + radius < nextIn) out.push(await emit());
-      return out;
-    },
-    async flush() {
-      const out: Frame[] = [];
-      while (nextOut < nextIn) out.push(await emit());
-      return out;
-    },
-    close: async () => undefined,
-  };
+  return slidingWindow('clean', width, height, radius, { take: ingest, release: emit });
 }
 
 export const cleanStep: StepDefinition<CleanStep> = {

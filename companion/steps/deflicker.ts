@@ -14,6 +14,7 @@ import { type DeflickerStep, DeflickerStepSchema } from '../../src/protocol/reci
 import { inBands } from '../pipeline/frames.js';
 import type { WorkerPool } from '../pipeline/workers.js';
 import type { Frame, StepDefinition, StepInstance } from './step.js';
+import { slidingWindow } from './window.js';
 
 const KERNEL = new URL('./deflicker-kernels.js', import.meta.url).href;
 const CELL = 8;
@@ -274,12 +275,9 @@ export function createDeflicker(options: Omit<DeflickerStep, 'op'>, width: numbe
   const entries = new Map<number, Entry>();
   const pending: Frame[] = [];
   const cutsAt: number[] = [];
-  let nextIn = 0;
-  let nextOut = 0;
   const search = 2;
 
-  async function emit(): Promise<Frame> {
-    const t = nextOut++;
+  async function emit(t: number, nextIn: number): Promise<Frame> {
     const frame = pending.shift()!;
     const here = entries.get(t)!;
     const ks: number[] = [];
@@ -302,32 +300,18 @@ export function createDeflicker(options: Omit<DeflickerStep, 'op'>, width: numbe
     return frame;
   }
 
-  return {
-    outputSize: (w, h) => ({ width: w, height: h }),
-    async push(frame) {
-      if (frame.width !== width || frame.height !== height) throw new Error(`deflicker: frame is ${frame.width}x${frame.height}, expected ${width}x${height}`);
-      const thumb = new Float32Array(new SharedArrayBuffer(g.tw * g.th * 4));
-      await inBands(workers, KERNEL, 'thumbnail', width, height, [frame.data, thumb, width, height, g.factor]);
-      const cells = cellLogMeans(thumb, g);
-      const logThumb = logThumbnail(thumb);
-      const prev = entries.get(nextIn - 1);
-      const cut = !!prev && patternCorrelation(prev.cells, cells) < CUT_CORRELATION;
-      if (cut) cutsAt.push(nextIn);
-      entries.set(nextIn, { thumb: logThumb, cells, cut });
-      pending.push(frame);
-      nextIn++;
-      const out: Frame[] = [];
-      while (nextOut + R < nextIn) out.push(await emit());
-      return out;
-    },
-    async flush() {
-      const out: Frame[] = [];
-      while (nextOut < nextIn) out.push(await emit());
-      return out;
-    },
-    close: async () => undefined,
-    cuts: () => [...cutsAt],
-  };
+  async function take(frame: Frame, index: number): Promise<void> {
+    const thumb = new Float32Array(new SharedArrayBuffer(g.tw * g.th * 4));
+    await inBands(workers, KERNEL, 'thumbnail', width, height, [frame.data, thumb, width, height, g.factor]);
+    const cells = cellLogMeans(thumb, g);
+    const prev = entries.get(index - 1);
+    const cut = !!prev && patternCorrelation(prev.cells, cells) < CUT_CORRELATION;
+    if (cut) cutsAt.push(index);
+    entries.set(index, { thumb: logThumbnail(thumb), cells, cut });
+    pending.push(frame);
+  }
+
+  return { ...slidingWindow('deflicker', width, height, R, { take, release: emit }), cuts: () => [...cutsAt] };
 }
 
 function shared(a: Float32Array): Float32Array {

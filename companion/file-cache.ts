@@ -1,0 +1,18 @@
+// Keeps what was read from a file while its size and mtime stay the same: previews ask for
+// the same clip and the same LUT again and again, and an edited file is read afresh.
+import { stat } from 'node:fs/promises';
+
+export function cachedByFile<T>(read: (path: string) => Promise<T>, limit: number): (path: string) => Promise<T> {
+  const entries = new Map<string, { key: string; value: T }>();
+  return async (path) => {
+    const info = await stat(path);
+    const key = `${info.size}:${info.mtimeMs}`;
+    const hit = entries.get(path);
+    if (hit?.key === key) return hit.value;
+    const value = await read(path);
+    entries.delete(path);
+    if (entries.size >= limit) entries.delete(entries.keys().next().value!);
+    entries.set(path, { key, value });
+    return value;
+  };
+}
