@@ -1,4 +1,5 @@
 //@include "json.jsx"
+//@include "request.jsx"
 // Refinery host script for After Effects (ExtendScript, ECMAScript 3).
 // The host-script API of ../shared/DESIGN.md: every function takes one JSON string (or
 // nothing) and returns {"ok":true,"data":...} or {"ok":false,"error":{code,message}}.
@@ -15,40 +16,20 @@ var refinery_ping, refinery_getSelection, refinery_placeRefined, refinery_revert
     // After Effects keeps times as floats; a span may miss a frame boundary by this much.
     var TIME_EPSILON = 1e-6;
 
-    function Failure(code, message) {
-        this.code = code;
-        this.message = message;
-    }
+    var fail = refinery_request.fail;
+    var requireString = refinery_request.requireString, headFrames = refinery_request.headFrames;
 
-    function fail(code, message) {
-        throw new Failure(code, message);
-    }
-
+    // Every change is one undo group.
     function run(operation, json, undoName) {
-        var request, data, grouped = false;
-        try {
-            if (json !== undefined) {
-                try {
-                    request = JSON.parse(json);
-                } catch (parseError) {
-                    fail("bad_request", "The request is not JSON.");
-                }
-                if (request === null || typeof request !== "object") fail("bad_request", "The request must be an object.");
-            }
-            if (undoName && app.project) {
-                app.beginUndoGroup(undoName);
-                grouped = true;
-            }
+        return refinery_request.run(operation, json, undoName ? function (fn) {
+            if (!app.project) return fn();
+            app.beginUndoGroup(undoName);
             try {
-                data = operation(request);
+                return fn();
             } finally {
-                if (grouped) app.endUndoGroup();
+                app.endUndoGroup();
             }
-            return JSON.stringify({ ok: true, data: data });
-        } catch (e) {
-            if (e instanceof Failure) return JSON.stringify({ ok: false, error: { code: e.code, message: e.message } });
-            return JSON.stringify({ ok: false, error: { code: "host_error", message: String(e && e.message ? e.message : e) } });
-        }
+        } : undefined);
     }
 
     // ---- project, comp and layers
@@ -184,20 +165,6 @@ var refinery_ping, refinery_getSelection, refinery_placeRefined, refinery_revert
             }
         }
         return uses;
-    }
-
-    // ---- requests
-
-    function requireString(request, field) {
-        if (typeof request[field] !== "string" || request[field] === "") fail("bad_request", field + " must be a non-empty string.");
-        return request[field];
-    }
-
-    function headFrames(handles) {
-        var head = handles === undefined ? 0 : handles;
-        if (handles !== null && typeof handles === "object") head = handles.head;
-        if (typeof head !== "number" || head < 0 || Math.floor(head) !== head) fail("bad_request", "handles must be a whole number of frames, or {head, tail}.");
-        return head;
     }
 
     // ---- the API

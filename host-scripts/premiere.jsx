@@ -1,4 +1,5 @@
 //@include "json.jsx"
+//@include "request.jsx"
 // Refinery host script for Premiere Pro (ExtendScript, ECMAScript 3).
 // The host-script API of ../shared/DESIGN.md: every function takes one JSON string (or
 // nothing) and returns {"ok":true,"data":...} or {"ok":false,"error":{code,message}}.
@@ -13,33 +14,8 @@ var refinery_ping, refinery_getSelection, refinery_placeRefined, refinery_revert
     var MARKER = "Refinery";
     var ALL_MEDIA = 4;
 
-    function Failure(code, message) {
-        this.code = code;
-        this.message = message;
-    }
-
-    function fail(code, message) {
-        throw new Failure(code, message);
-    }
-
-    function run(operation, json) {
-        var request, data;
-        try {
-            if (json !== undefined) {
-                try {
-                    request = JSON.parse(json);
-                } catch (parseError) {
-                    fail("bad_request", "The request is not JSON.");
-                }
-                if (request === null || typeof request !== "object") fail("bad_request", "The request must be an object.");
-            }
-            data = operation(request);
-            return JSON.stringify({ ok: true, data: data });
-        } catch (e) {
-            if (e instanceof Failure) return JSON.stringify({ ok: false, error: { code: e.code, message: e.message } });
-            return JSON.stringify({ ok: false, error: { code: "host_error", message: String(e && e.message ? e.message : e) } });
-        }
-    }
+    var fail = refinery_request.fail, run = refinery_request.run;
+    var requireString = refinery_request.requireString, headFrames = refinery_request.headFrames;
 
     // ---- time
 
@@ -236,20 +212,6 @@ var refinery_ping, refinery_getSelection, refinery_placeRefined, refinery_revert
             clip.outPoint = timeAt(newOut);
             clip.inPoint = timeAt(newIn);
         }
-    }
-
-    // ---- requests
-
-    function requireString(request, field) {
-        if (typeof request[field] !== "string" || request[field] === "") fail("bad_request", field + " must be a non-empty string.");
-        return request[field];
-    }
-
-    function headFrames(handles) {
-        var head = handles === undefined ? 0 : handles;
-        if (handles !== null && typeof handles === "object") head = handles.head;
-        if (typeof head !== "number" || head < 0 || Math.floor(head) !== head) fail("bad_request", "handles must be a whole number of frames, or {head, tail}.");
-        return head;
     }
 
     // ---- the API

@@ -11,7 +11,7 @@ const FILES = readdirSync(HOST_SCRIPTS).filter((f) => f.endsWith('.jsx'));
 
 describe('host scripts', () => {
   it('are all here: Premiere, After Effects and the JSON polyfill', () => {
-    expect(FILES.sort()).toEqual(['aftereffects.jsx', 'json.jsx', 'premiere.jsx']);
+    expect(FILES.sort()).toEqual(['aftereffects.jsx', 'json.jsx', 'premiere.jsx', 'request.jsx']);
   });
 
   it.each(FILES)('%s is plain ECMAScript 3 with no ES5 built-ins', (file) => {
