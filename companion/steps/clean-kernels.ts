@@ -593,26 +593,47 @@ for (let k = 0; k < 8; k++) {
 /** Block shifts used by dctShrink, by how many are asked for (1, 2, 4 or 8); off the codec grid, so they add no steps on it. */
 const SHIFTS: number[][] = [[1, 1], [5, 5], [3, 7], [7, 3], [1, 5], [5, 1], [3, 3], [7, 7]];
 
-const DCT_T = new Float64Array(64);
-for (let k = 0; k < 8; k++) for (let n = 0; n < 8; n++) DCT_T[n * 8 + k] = DCT[k * 8 + n]!;
+// The basis is even (k even) or odd (k odd) about the block's middle, so each 8-point
+// transform is two 4x4 products on sums and differences: half the multiplications.
+const HALF = new Float64Array(32);
+for (let k = 0; k < 8; k++) for (let n = 0; n < 4; n++) HALF[k * 4 + n] = DCT[k * 8 + n]!;
 
-/** 2D transform of an 8x8 block in place with basis `m` (DCT: forward, DCT_T: inverse), `t` scratch. */
-function dct2(b: Float64Array, t: Float64Array, m: Float64Array): void {
-  for (let r = 0; r < 8; r++) {
-    const o = r * 8;
-    const b0 = b[o]!, b1 = b[o + 1]!, b2 = b[o + 2]!, b3 = b[o + 3]!, b4 = b[o + 4]!, b5 = b[o + 5]!, b6 = b[o + 6]!, b7 = b[o + 7]!;
-    for (let k = 0; k < 8; k++) {
-      const q = k * 8;
-      t[o + k] = m[q]! * b0 + m[q + 1]! * b1 + m[q + 2]! * b2 + m[q + 3]! * b3 + m[q + 4]! * b4 + m[q + 5]! * b5 + m[q + 6]! * b6 + m[q + 7]! * b7;
-    }
+/** 8-point forward DCT of src[o + i·step], i = 0..7, into dst at the same places. */
+function fdct8(src: Float64Array, dst: Float64Array, o: number, step: number): void {
+  const v0 = src[o]!, v1 = src[o + step]!, v2 = src[o + 2 * step]!, v3 = src[o + 3 * step]!;
+  const v4 = src[o + 4 * step]!, v5 = src[o + 5 * step]!, v6 = src[o + 6 * step]!, v7 = src[o + 7 * step]!;
+  const s0 = v0 + v7, s1 = v1 + v6, s2 = v2 + v5, s3 = v3 + v4;
+  const d0 = v0 - v7, d1 = v1 - v6, d2 = v2 - v5, d3 = v3 - v4;
+  for (let k = 0; k < 8; k += 2) {
+    const h = k * 4;
+    dst[o + k * step] = HALF[h]! * s0 + HALF[h + 1]! * s1 + HALF[h + 2]! * s2 + HALF[h + 3]! * s3;
+    const g = h + 4;
+    dst[o + (k + 1) * step] = HALF[g]! * d0 + HALF[g + 1]! * d1 + HALF[g + 2]! * d2 + HALF[g + 3]! * d3;
   }
-  for (let c = 0; c < 8; c++) {
-    const t0 = t[c]!, t1 = t[8 + c]!, t2 = t[16 + c]!, t3 = t[24 + c]!, t4 = t[32 + c]!, t5 = t[40 + c]!, t6 = t[48 + c]!, t7 = t[56 + c]!;
-    for (let k = 0; k < 8; k++) {
-      const q = k * 8;
-      b[q + c] = m[q]! * t0 + m[q + 1]! * t1 + m[q + 2]! * t2 + m[q + 3]! * t3 + m[q + 4]! * t4 + m[q + 5]! * t5 + m[q + 6]! * t6 + m[q + 7]! * t7;
-    }
+}
+
+/** 8-point inverse DCT of src[o + i·step] into dst at the same places. */
+function idct8(src: Float64Array, dst: Float64Array, o: number, step: number): void {
+  const c0 = src[o]!, c1 = src[o + step]!, c2 = src[o + 2 * step]!, c3 = src[o + 3 * step]!;
+  const c4 = src[o + 4 * step]!, c5 = src[o + 5 * step]!, c6 = src[o + 6 * step]!, c7 = src[o + 7 * step]!;
+  for (let n = 0; n < 4; n++) {
+    const e = HALF[n]! * c0 + HALF[8 + n]! * c2 + HALF[16 + n]! * c4 + HALF[24 + n]! * c6;
+    const d = HALF[4 + n]! * c1 + HALF[12 + n]! * c3 + HALF[20 + n]! * c5 + HALF[28 + n]! * c7;
+    dst[o + n * step] = e + d;
+    dst[o + (7 - n) * step] = e - d;
   }
+}
+
+/** 2D forward DCT of an 8x8 block in place, `t` scratch. */
+function fdct2(b: Float64Array, t: Float64Array): void {
+  for (let r = 0; r < 8; r++) fdct8(b, t, r * 8, 1);
+  for (let c = 0; c < 8; c++) fdct8(t, b, c, 8);
+}
+
+/** 2D inverse DCT of an 8x8 block in place, `t` scratch. */
+function idct2(b: Float64Array, t: Float64Array): void {
+  for (let r = 0; r < 8; r++) idct8(b, t, r * 8, 1);
+  for (let c = 0; c < 8; c++) idct8(t, b, c, 8);
 }
 
 /**
@@ -627,7 +648,7 @@ export function dctNoise(plane: Float32Array, width: number, height: number): nu
   for (let by = 0; by + 8 <= height; by += 8 * stride) {
     for (let bx = 0; bx + 8 <= width; bx += 8 * stride) {
       for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) b[y * 8 + x] = plane[(by + y) * width + bx + x]!;
-      dct2(b, t, DCT);
+      fdct2(b, t);
       for (const k of [55, 62, 63, 47, 61, 59]) values.push(Math.abs(b[k]!));
     }
   }
@@ -661,14 +682,14 @@ export function dctShrink(src: Float32Array, dst: Float32Array, width: number, h
           const yy = Math.min(height - 1, Math.max(0, oy + y));
           for (let x = 0; x < 8; x++) b[y * 8 + x] = src[yy * width + Math.min(width - 1, Math.max(0, ox + x))]!;
         }
-        dct2(b, t, DCT);
+        fdct2(b, t);
         for (let k = 1; k < 64; k++) {
           const c = b[k]!;
           const c2 = c * c;
           // Hard threshold with a short knee: keeps strong coefficients exactly.
           b[k] = c2 < t2 ? 0 : c2 < 4 * t2 ? c * ((c2 - t2) / (3 * t2)) : c;
         }
-        dct2(b, t, DCT_T);
+        idct2(b, t);
         for (let y = 0; y < 8; y++) {
           const yy = oy + y;
           if (yy < top || yy >= top + rows) continue;
