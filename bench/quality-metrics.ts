@@ -238,3 +238,95 @@ export function brightnessChange(frames: Float32Array[], original: Float32Array[
   }
   return s / Math.max(1e-9, m);
 }
+
+/**
+ * Shimmer on a block grid: in each `cell`×`cell` block, the mean absolute difference between
+ * the frame-to-frame change of the frames and that of the reference (8-bit luma units), then
+ * the RMS over blocks and frames. Unlike flickerIndex, detail that changes while the block's
+ * mean brightness holds (what frame-by-frame super-resolution does) counts.
+ */
+export function detailFlicker(frames: Float32Array[], reference: Float32Array[], width: number, height: number, cell = 16): number {
+  const gw = Math.floor(width / cell);
+  const gh = Math.floor(height / cell);
+  let s = 0;
+  let n = 0;
+  for (let t = 1; t < frames.length; t++) {
+    const [a0, a1, r0, r1] = [frames[t - 1]!, frames[t]!, reference[t - 1]!, reference[t]!];
+    for (let j = 0; j < gh; j++) {
+      for (let i = 0; i < gw; i++) {
+        let d = 0;
+        for (let y = j * cell; y < (j + 1) * cell; y++) {
+          for (let x = i * cell; x < (i + 1) * cell; x++) {
+            const p = y * width + x;
+            d += Math.abs(a1[p]! - a0[p]! - (r1[p]! - r0[p]!));
+          }
+        }
+        d /= cell * cell;
+        s += d * d;
+        n++;
+      }
+    }
+  }
+  return Math.sqrt(s / Math.max(1, n));
+}
+
+/** 2-D correlation with a 3x3 kernel, zero outside the plane (MATLAB conv2 'same' with a symmetric-up-to-sign kernel). */
+function filter3(plane: Float64Array, width: number, height: number, k: number[]): Float64Array {
+  const out = new Float64Array(width * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      let s = 0;
+      for (let j = -1; j <= 1; j++) {
+        const yy = y + j;
+        if (yy < 0 || yy >= height) continue;
+        for (let i = -1; i <= 1; i++) {
+          const xx = x + i;
+          if (xx >= 0 && xx < width) s += k[(j + 1) * 3 + i + 1]! * plane[yy * width + xx]!;
+        }
+      }
+      out[y * width + x] = s;
+    }
+  return out;
+}
+
+/**
+ * GMSD, gradient magnitude similarity deviation (Xue, Zhang, Mou, Bovik 2014), of two luma
+ * planes in 8-bit units: both are averaged 2x2 and subsampled, Prewitt gradient magnitudes
+ * m1, m2 are compared pixel by pixel as (2 m1 m2 + T) / (m1² + m2² + T) with T = 170, and the
+ * score is the standard deviation of that map. 0 for identical pictures; lower is better.
+ * Follows the authors' MATLAB code (zero padding, std with n - 1).
+ */
+export function gmsd(test: Float32Array, reference: Float32Array, width: number, height: number): number {
+  const w = Math.floor(width / 2);
+  const h = Math.floor(height / 2);
+  // MATLAB: conv2(Y, ones(2)/4, 'same') then Y(1:2:end, 1:2:end): the mean of each pixel and its right/lower neighbours.
+  const down = (p: Float32Array) => {
+    const out = new Float64Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const at = (dx: number, dy: number) => (2 * x + dx < width && 2 * y + dy < height ? p[(2 * y + dy) * width + 2 * x + dx]! : 0);
+        out[y * w + x] = (at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1)) / 4;
+      }
+    return out;
+  };
+  // conv2 flips the kernel; Prewitt dx = [1 0 -1]/3 per row flips to [-1 0 1]/3 as a correlation (the sign does not matter).
+  const dx = [-1, 0, 1, -1, 0, 1, -1, 0, 1].map((v) => v / 3);
+  const dy = [-1, -1, -1, 0, 0, 0, 1, 1, 1].map((v) => v / 3);
+  const magnitude = (p: Float64Array) => {
+    const gx = filter3(p, w, h, dx);
+    const gy = filter3(p, w, h, dy);
+    return gx.map((v, i) => Math.sqrt(v * v + gy[i]! * gy[i]!));
+  };
+  const [m1, m2] = [magnitude(down(test)), magnitude(down(reference))];
+  const T = 170;
+  const n = w * h;
+  const map = new Float64Array(n);
+  let mean = 0;
+  for (let i = 0; i < n; i++) {
+    map[i] = (2 * m1[i]! * m2[i]! + T) / (m1[i]! ** 2 + m2[i]! ** 2 + T);
+    mean += map[i]! / n;
+  }
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (map[i]! - mean) ** 2;
+  return Math.sqrt(v / Math.max(1, n - 1));
+}

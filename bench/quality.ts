@@ -3,9 +3,9 @@
 // measures PSNR/SSIM against the clean source, blockiness, boiling, flicker indices and
 // frames/s (quality-metrics.ts), prints tables and writes bench/quality.json.
 //
-// QUALITY_ONLY=clean|deflicker|speed runs one part; QUALITY_CLIPS=a,b picks clips by name;
+// QUALITY_ONLY=clean|deflicker|speed|upscale runs one part (the other parts' figures in quality.json are kept); QUALITY_CLIPS=a,b picks clips by name;
 // QUALITY_FRAMES sets the clean clips' length (default 24; the deflicker clips have at least 48).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CleanStep } from '../src/protocol/recipe.js';
@@ -13,12 +13,14 @@ import { resolveTool } from '../companion/media/ffmpeg.js';
 import { WorkerPool } from '../companion/pipeline/workers.js';
 import { createClean } from '../companion/steps/clean.js';
 import { createDeflicker } from '../companion/steps/deflicker.js';
-import type { StepInstance } from '../companion/steps/step.js';
 import { type Clip, decodeFrames, filterRaw, makeCleanClips, makeFlickerSources, setFrameSize } from './quality-clips.js';
+import { runStep } from './quality-steps.js';
+import { upscaleSection } from './quality-upscale.js';
 import { blockiness, boiling, brightnessChange, brightnessErrors, flickerIndex, luma, psnr, ssim } from './quality-metrics.js';
 
 const FRAMES = Number(process.env.QUALITY_FRAMES ?? 24);
 const ONLY = process.env.QUALITY_ONLY;
+const QUALITY_JSON = new URL('../../bench/quality.json', import.meta.url);
 const PICK = process.env.QUALITY_CLIPS?.split(',');
 const STRENGTHS: CleanStep['strength'][] = ['light', 'medium', 'strong'];
 
@@ -42,23 +44,6 @@ interface CleanRow {
   blockiness: number;
   boiling: number;
   fps: number;
-}
-
-/** Runs a step over copies of the frames (in shared memory, as the pipeline gives them); returns its output and time. */
-async function runStep(step: StepInstance, frames: Uint16Array[], width: number, height: number): Promise<{ frames: Uint16Array[]; seconds: number }> {
-  const inputs = frames.map((f) => {
-    const data = new Uint16Array(new SharedArrayBuffer(f.byteLength));
-    data.set(f);
-    return { width, height, data };
-  });
-  const started = performance.now();
-  const out = [];
-  for (const f of inputs) out.push(...(await step.push(f)));
-  out.push(...(await step.flush()));
-  const seconds = (performance.now() - started) / 1000;
-  await step.close();
-  if (out.length !== frames.length) throw new Error(`step returned ${out.length} frames for ${frames.length}`);
-  return { frames: out.map((f) => f.data), seconds };
 }
 
 async function cleanSection(dir: string, pool: WorkerPool): Promise<CleanRow[]> {
@@ -301,18 +286,22 @@ async function main(): Promise<void> {
     const clean = !ONLY || ONLY === 'clean' ? await cleanSection(dir, pool) : [];
     const deflicker = !ONLY || ONLY === 'deflicker' ? await deflickerSection(dir, pool) : [];
     const speed1080p = !ONLY || ONLY === 'speed' ? await speedSection(dir, pool) : {};
+    const upscale = !ONLY || ONLY === 'upscale' ? await upscaleSection(dir, pool) : undefined;
     const seconds = (performance.now() - started) / 1000;
+    const previous = ONLY ? (JSON.parse(await readFile(QUALITY_JSON, 'utf8').catch(() => '{}')) as Record<string, unknown>) : {};
     const result = {
+      ...previous,
       date: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model, cores: availableParallelism() },
       ffmpeg: { path: ffmpeg.path, version: ffmpeg.version },
       frames: FRAMES,
-      clean,
-      deflicker,
-      speed1080p,
+      ...(ONLY && ONLY !== 'clean' ? {} : { clean }),
+      ...(ONLY && ONLY !== 'deflicker' ? {} : { deflicker }),
+      ...(ONLY && ONLY !== 'speed' ? {} : { speed1080p }),
+      ...(upscale ? { upscale } : {}),
       seconds,
     };
-    await writeFile(new URL('../../bench/quality.json', import.meta.url), `${JSON.stringify(result, null, 1)}\n`);
+    await writeFile(QUALITY_JSON, `${JSON.stringify(result, null, 1)}\n`);
     console.log(`\nwrote bench/quality.json (${seconds.toFixed(0)} s)`);
   } finally {
     await pool.close();

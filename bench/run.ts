@@ -1,7 +1,7 @@
 // `npm run bench`: speed of the LUT step against ffmpeg's lut3d on the same 1080p frames in
 // the same run, and a whole 1080p LUT-to-ProRes job (frames/s, peak memory of the process
 // tree). Prints a table and writes bench/results.json.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ import { resolveTool } from '../companion/media/ffmpeg.js';
 import { inBands } from '../companion/pipeline/frames.js';
 import { WorkerPool, shareArrays } from '../companion/pipeline/workers.js';
 import { benchCompanion } from './companion.js';
+import { runWithPeakMemory } from './peak-memory.js';
+import { benchUpscale, upscaleRows } from './upscale.js';
 
 const run = promisify(execFile);
 const WIDTH = 1920;
@@ -36,35 +38,6 @@ async function seconds(fn: () => Promise<unknown>): Promise<number> {
 async function ffmpegSeconds(args: string[]): Promise<number> {
   const ffmpeg = resolveTool('ffmpeg').path;
   return seconds(() => run(ffmpeg, ['-hide_banner', '-v', 'error', '-y', ...args]));
-}
-
-/** Peak resident memory of a process and its children, sampled from /proc every 50 ms. */
-function runWithPeakMemory(command: string, args: string[]): Promise<{ seconds: number; peakMiB: number }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    let peak = 0;
-    const treeRss = async (pid: number): Promise<number> => {
-      try {
-        const status = await readFile(`/proc/${pid}/status`, 'utf8');
-        const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-        const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
-        const nested = await Promise.all(children.map((c) => treeRss(Number(c))));
-        return rss + nested.reduce((a, b) => a + b, 0);
-      } catch {
-        return 0;
-      }
-    };
-    const timer = setInterval(async () => {
-      peak = Math.max(peak, await treeRss(child.pid!));
-    }, 50);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearInterval(timer);
-      if (code !== 0) reject(new Error(`${command} exited ${code}`));
-      else resolve({ seconds: (performance.now() - started) / 1000, peakMiB: Math.round(peak / 1024) });
-    });
-  });
 }
 
 async function main() {
@@ -125,6 +98,10 @@ async function main() {
     rows.push({ name: 'companion tiny job submit → done (median)', fps: ms(companion.jobMs), note: `${companion.jobMs.toFixed(0)} ms per job: the queue's overhead` });
     rows.push({ name: 'companion request → job.updated (median)', fps: ms(companion.notificationMs), note: `${companion.notificationMs.toFixed(1)} ms` });
 
+    // Neural upscaling: ONNX Runtime against TF.js wasm on the same weights (bench/upscale.ts).
+    const upscale = await benchUpscale(dir, stateDir);
+    rows.push(...upscaleRows(upscale));
+
     const results = {
       date: new Date().toISOString(),
       machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
@@ -133,11 +110,13 @@ async function main() {
       lut: { oursFps, ffmpegLut3dFps: ffmpegFps, ratio: oursFps / ffmpegFps },
       endToEnd: { fps: jobFps, realTime24: jobFps >= 24, peakMiB: job.peakMiB, seconds: job.seconds },
       companion,
+      upscale,
     };
     const width = Math.max(...rows.map((r) => r.name.length));
     console.log(`${'benchmark'.padEnd(width)}  ${'per sec'.padStart(9)}  note`);
     for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.fps.toFixed(1).padStart(9)}  ${r.note}`);
     console.log(`LUT step / ffmpeg lut3d: ${results.lut.ratio.toFixed(2)}x; whole job ${jobFps >= 24 ? 'at or above' : 'below'} real time (24 fps)`);
+    console.log(`upscale x2 960x540: ONNX Runtime / TF.js wasm ${upscale.ratio.toFixed(1)}x (target 3x)`);
     await writeFile(new URL('../../bench/results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 // and a non-zero exit.
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { DeflickerStepSchema, type StepSpec } from '../src/protocol/recipe.js';
+import { DeflickerStepSchema, FaceStepSchema, type StepSpec, UpscaleStepSchema } from '../src/protocol/recipe.js';
 import { runCompanion } from './companion.js';
 import { doctor, formatDoctor } from './doctor.js';
 import { listLuts } from './luts/library.js';
@@ -32,6 +32,11 @@ interface ProcessFlags {
   handles: number;
   clean: 'off' | 'light' | 'medium' | 'strong';
   deflicker?: boolean;
+  face?: boolean;
+  faceModel?: string;
+  faceStrength?: number;
+  upscale?: 2 | 4;
+  model?: string;
   lut?: string;
   lutStrength: number;
   lutInterpolation: 'tetrahedral' | 'trilinear';
@@ -44,6 +49,10 @@ function stepsFromFlags(flags: ProcessFlags): StepSpec[] {
   const steps: StepSpec[] = [];
   if (flags.clean !== 'off') steps.push({ op: 'clean', strength: flags.clean });
   if (flags.deflicker) steps.push(DeflickerStepSchema.parse({ op: 'deflicker' }));
+  if ((flags.faceModel !== undefined || flags.faceStrength !== undefined) && !flags.face) throw new Error('--face-model and --face-strength need --face');
+  if (flags.face) steps.push(FaceStepSchema.parse({ op: 'face', model: flags.faceModel, strength: flags.faceStrength }));
+  if (flags.model !== undefined && flags.upscale === undefined) throw new Error('--model chooses the upscale model: add --upscale 2 or --upscale 4');
+  if (flags.upscale !== undefined) steps.push(UpscaleStepSchema.parse({ op: 'upscale', scale: flags.upscale, model: flags.model }));
   if (flags.lut) steps.push({ op: 'lut', path: flags.lut, strength: flags.lutStrength, interpolation: flags.lutInterpolation });
   return steps;
 }
@@ -128,6 +137,17 @@ export function buildProgram(): Command {
       return v;
     }, 'off')
     .option('--deflicker', 'temporal luminance flicker removal, global and regional')
+    .option('--face', 'face restoration (a face model such as GFPGAN when installed, else the upscale network)')
+    .option('--face-model <id>', 'the face model (from "refinery models list"; default: the installed one)')
+    .option('--face-strength <0..1>', 'blend between the original (0) and the restored face (1)', number('--face-strength', 0, 1))
+    .option('--upscale <2|4>', 'neural upscaling by exactly 2 or 4', (v) => {
+      if (v !== '2' && v !== '4') throw new InvalidArgumentError(`--upscale must be 2 or 4, got "${v}"`);
+      return Number(v);
+    })
+    .option('--model <id>', 'the upscale model (from "refinery models list"; default: the best built-in one)', (v) => {
+      if (!/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(v)) throw new InvalidArgumentError(`--model must be a model id from "refinery models list", got "${v}"`);
+      return v;
+    })
     .option('--lut <file-or-preset>', 'grade with a .cube file or a preset from "refinery luts list"')
     .option('--lut-strength <0..1>', 'blend between the source (0) and the full LUT (1)', number('--lut-strength', 0, 1), 1)
     .option('--lut-interpolation <method>', 'tetrahedral or trilinear', (v) => {
@@ -208,14 +228,14 @@ export function buildProgram(): Command {
         return;
       }
       if (entries.length === 0) {
-        process.stdout.write('no models installed: refinery models add <file.onnx> --task <task>, or refinery models fetch <id> --catalog <file-or-url>\n');
+        process.stdout.write('no models installed: refinery models add <file.onnx> --task <task>, or refinery models fetch gfpgan-1.4\n');
         return;
       }
       const width = Math.max(...entries.map((e) => e.id.length));
       for (const e of entries) {
         const size = `${(e.size / 1024 ** 2).toFixed(1)} MB`;
         process.stdout.write(
-          `${e.id.padEnd(width)}  ${e.task.padEnd(10)} x${e.scale}  ${size.padStart(9)}  ${e.licence ?? 'licence unknown'}  on ${e.provider}${e.installed ? '' : '  FILE MISSING'}\n    ${e.path} (from ${e.source})\n`,
+          `${e.id.padEnd(width)}  ${e.task.padEnd(10)} x${e.scale}  ${size.padStart(9)}  ${e.licence ?? 'licence unknown'}  on ${e.provider}${e.installed ? '' : '  FILE MISSING'}${e.converted === false ? '  converted on first use' : ''}\n    ${e.path} (from ${e.source})\n`,
         );
       }
     });
@@ -239,7 +259,7 @@ export function buildProgram(): Command {
     .command('fetch')
     .description('download a model listed in a catalogue, verify its sha256 and install it')
     .argument('<id>', 'the model id in the catalogue')
-    .option('--catalog <file-or-url>', 'the catalogue (default: REFINERY_MODEL_CATALOG)')
+    .option('--catalog <file-or-url>', 'the catalogue (default: REFINERY_MODEL_CATALOG, else the built-in one, which lists gfpgan-1.4)')
     .option('--json', 'print JSON')
     .option('--state-dir <dir>', 'state folder')
     .action(async (id: string, flags: { catalog?: string; json?: boolean; stateDir?: string }) => {

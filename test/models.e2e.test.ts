@@ -39,7 +39,9 @@ describe('refinery models', () => {
 
     const empty = await runCli(['models', 'list', '--state-dir', state]);
     expect(empty.code).toBe(0);
-    expect(empty.stdout).toMatch(/no models installed/);
+    // A fresh state folder still lists the npm ESRGAN weights, converted on first use.
+    expect(empty.stdout).toMatch(/^esrgan-slim-x2 +upscale-x2 x2 .* MIT +on \w+ +converted on first use$/m);
+    expect(empty.stdout).toMatch(/\(from npm:@upscalerjs\/esrgan-thick@1\.0\.0\)/);
 
     const added = await runCli(['models', 'add', file, '--task', 'upscale-x2', '--state-dir', state]);
     expect(added.stderr).toBe('');
@@ -52,7 +54,9 @@ describe('refinery models', () => {
 
     const list = await runCli(['models', 'list', '--json', '--state-dir', state]);
     expect(list.code).toBe(0);
-    const models = JSON.parse(list.stdout) as { id: string; task: string; scale: number; installed: boolean; provider: string; licence?: string }[];
+    const models = (JSON.parse(list.stdout) as { id: string; task: string; scale: number; installed: boolean; provider: string; licence?: string; origin: string }[]).filter(
+      (m) => m.origin === 'user',
+    );
     expect(models.map((m) => [m.id, m.task, m.scale, m.installed])).toEqual([
       ['tiny-x2', 'upscale-x2', 2, true],
       ['tiny-x4', 'upscale-x4', 4, true],
@@ -71,9 +75,9 @@ describe('refinery models', () => {
     try {
       const client = await connect(companion.info);
       const listed = await client.call('models.list');
-      expect(listed.models.map((m: { id: string }) => m.id)).toEqual(['tiny-x2', 'tiny-x4']);
+      expect(listed.models.filter((m: { origin: string }) => m.origin === 'user').map((m: { id: string }) => m.id)).toEqual(['tiny-x2', 'tiny-x4']);
       const info = await client.call('system.info');
-      expect(info.models.map((m: { id: string }) => m.id)).toEqual(['tiny-x2', 'tiny-x4']);
+      expect(info.models.filter((m: { origin: string }) => m.origin === 'user').map((m: { id: string }) => m.id)).toEqual(['tiny-x2', 'tiny-x4']);
       expect(info.inference.provider).toBe(doctorJson.inference.provider);
       client.close();
     } finally {
@@ -81,7 +85,7 @@ describe('refinery models', () => {
     }
   });
 
-  it('refuses a broken model, an unknown task and a missing catalogue with one line and exit 1', async () => {
+  it('refuses a broken model, an unknown task and a model no catalogue lists with one line and exit 1', async () => {
     const state = join(dir, 'state-bad');
     const broken = join(dir, 'broken.onnx');
     await writeFile(broken, 'not a network at all');
@@ -91,9 +95,9 @@ describe('refinery models', () => {
     const task = await runCli(['models', 'add', broken, '--task', 'upscale-x3', '--state-dir', state]);
     expect(task.code).toBe(1);
     expect(task.stderr).toMatch(/--task must be one of upscale-x2, upscale-x4, clean, face/);
-    const nocat = await runCli(['models', 'fetch', 'gfpgan-1.4', '--state-dir', state], { REFINERY_MODEL_CATALOG: '' });
+    const nocat = await runCli(['models', 'fetch', 'gfpgan-9', '--state-dir', state], { REFINERY_MODEL_CATALOG: '' });
     expect(nocat.code).toBe(1);
-    expect(nocat.stderr).toBe('refinery: no model catalogue: pass --catalog <file-or-url> or set REFINERY_MODEL_CATALOG\n');
+    expect(nocat.stderr).toBe('refinery: no model "gfpgan-9" in the built-in catalogue (another: --catalog <file-or-url>) (it lists: gfpgan-1.4)\n');
     expect(await readdir(join(state, 'models')).catch(() => [])).toEqual([]);
   });
 });

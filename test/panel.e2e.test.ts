@@ -120,6 +120,11 @@ describe('the panel in Chromium', () => {
     const before = clips.map((c) => ({ start: c.start, end: c.end }));
     const page = await openPanel(host, await readFile(join(dir, 'state', 'companion.json'), 'utf8'));
     await page.getByText(/^Ready — companion/).waitFor();
+    // Upscale is a native select (Off / 2× / 4×) kept with the recipe; off here to keep the render quick.
+    expect(await page.locator('#upscale option').allTextContents()).toEqual(['Off', '2×', '4×']);
+    await page.selectOption('#upscale', '2');
+    expect(JSON.parse((await page.evaluate(() => localStorage.getItem('refinery.recipe.last')))!).upscale).toBe('2');
+    await page.selectOption('#upscale', 'off');
     await page.selectOption('#lut', 'teal-orange');
     await page.fill('#handles', '4');
     await page.locator('#handles').dispatchEvent('change');

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { blockiness, flickerIndex, luma, psnr, ssimPlane } from '../bench/quality-metrics.js';
+import { blockiness, detailFlicker, flickerIndex, gmsd, luma, psnr, ssimPlane } from '../bench/quality-metrics.js';
 import { decodeAll, ffmpeg, makeClip, tempDir } from './support/media.js';
 
 const run = promisify(execFile);
@@ -68,5 +68,32 @@ describe('quality metrics', () => {
     expect(flickerIndex(ref, ref, 64, 64).global).toBe(0);
     expect(flickerIndex(flick, ref, 64, 64).global).toBeCloseTo(4, 5);
     expect(flickerIndex(flick, ref, 64, 64).local).toBeCloseTo(4, 5);
+  });
+
+  it('GMSD matches the authors\' algorithm (value from a numpy port of their MATLAB code), is 0 for equal pictures and grows with damage', () => {
+    const [w, h] = [20, 14];
+    const reference = new Float32Array(w * h);
+    const damaged = new Float32Array(w * h);
+    const worse = new Float32Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        reference[y * w + x] = 128 + 100 * Math.sin(x / 3) * Math.cos(y / 4);
+        damaged[y * w + x] = reference[y * w + x]! + 60 * Math.sin((x * y) / 5);
+        worse[y * w + x] = reference[y * w + x]! + 120 * Math.sin((x * y) / 5);
+      }
+    expect(gmsd(damaged, reference, w, h)).toBeCloseTo(0.021808748982349226, 6);
+    expect(gmsd(reference, reference, w, h)).toBeLessThan(1e-12);
+    expect(gmsd(worse, reference, w, h)).toBeGreaterThan(gmsd(damaged, reference, w, h));
+  });
+
+  it('detail flicker counts detail that changes while the reference holds still, not motion', () => {
+    const [w, h] = [32, 32];
+    const still = Array.from({ length: 3 }, () => Float32Array.from({ length: w * h }, (_, i) => (i % 7) * 10));
+    const shimmer = still.map((f, t) => f.map((v, i) => v + (t % 2 ? 2 : -2) * ((i % 3) - 1)));
+    expect(detailFlicker(still, still, w, h)).toBe(0);
+    expect(detailFlicker(shimmer, still, w, h)).toBeGreaterThan(1);
+    // A moving picture that is its own reference: motion does not count.
+    const moving = still.map((f, t) => f.map((_, i) => ((i + t) % 7) * 10));
+    expect(detailFlicker(moving, moving, w, h)).toBe(0);
   });
 });

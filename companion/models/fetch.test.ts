@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { convNet } from '../../test/support/onnx-fixtures.js';
-import { catalogLocation, fetchModel, loadCatalog } from './fetch.js';
+import { BUILT_IN_CATALOG } from './catalog.js';
+import { CatalogEntrySchema, catalogLocation, fetchModel, loadCatalog } from './fetch.js';
 import { listModels, modelsDir } from './registry.js';
 
 const model = Buffer.from(convNet(2));
@@ -58,6 +59,9 @@ let dir: string;
 let state: string;
 let catalog: string;
 
+/** The models `fetch` installed (the converted npm weights are always listed beside them). */
+const userModels = async () => (await listModels(state)).filter((m) => m.origin === 'user');
+
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'refinery-fetch-'));
   state = join(dir, 'state');
@@ -90,7 +94,7 @@ describe('models fetch from a catalogue', () => {
     expect(await readFile(join(modelsDir(state), 'good.onnx'))).toEqual(model);
     expect(seen.at(-1)).toBe(model.length);
     expect((await leftovers()).sort()).toEqual(['good.onnx', 'index.json']);
-    expect((await listModels(state)).map((m) => m.id)).toEqual(['good']);
+    expect((await userModels()).map((m) => m.id)).toEqual(['good']);
     // A second fetch finds it installed and downloads nothing.
     requests.length = 0;
     expect((await fetchModel(state, 'good', { catalog })).alreadyInstalled).toBe(true);
@@ -100,7 +104,7 @@ describe('models fetch from a catalogue', () => {
   it('refuses a download whose checksum does not match, leaving nothing behind', async () => {
     await expect(fetchModel(state, 'corrupt', { catalog })).rejects.toThrow(/checksum mismatch for corrupt.*nothing was installed/);
     expect(await leftovers()).toEqual([]);
-    expect(await listModels(state)).toEqual([]);
+    expect(await userModels()).toEqual([]);
   });
 
   it('reports an HTTP 404 in one line, leaving nothing behind', async () => {
@@ -111,7 +115,7 @@ describe('models fetch from a catalogue', () => {
   it('keeps a truncated transfer as a hidden part file and resumes it with a Range request', async () => {
     truncateNext = 1;
     await expect(fetchModel(state, 'flaky', { catalog })).rejects.toThrow(/interrupted after \d+ of \d+ bytes.*resume/);
-    expect(await listModels(state)).toEqual([]);
+    expect(await userModels()).toEqual([]);
     const parts = await leftovers();
     expect(parts).toEqual(['.flaky.onnx.part']);
     const partial = (await readFile(join(modelsDir(state), parts[0]!))).length;
@@ -130,12 +134,13 @@ describe('models fetch from a catalogue', () => {
     expect(await leftovers()).toEqual([]);
   });
 
-  it('names the ids a catalogue has when asked for another, and needs a catalogue location', async () => {
+  it('names the ids a catalogue has when asked for another, and uses the built-in catalogue without a location', async () => {
     await expect(fetchModel(state, 'gfpgan-1.4', { catalog })).rejects.toThrow(/no model "gfpgan-1.4" in the catalogue .*good, corrupt, missing, flaky, garbage/);
     const saved = process.env.REFINERY_MODEL_CATALOG;
     delete process.env.REFINERY_MODEL_CATALOG;
     try {
-      expect(() => catalogLocation()).toThrow(/--catalog <file-or-url> or set REFINERY_MODEL_CATALOG/);
+      expect(catalogLocation()).toBeUndefined();
+      await expect(fetchModel(state, 'nonesuch')).rejects.toThrow(/no model "nonesuch" in the built-in catalogue .*it lists: gfpgan-1\.4/);
       process.env.REFINERY_MODEL_CATALOG = catalog;
       expect(catalogLocation()).toBe(catalog);
       expect(catalogLocation('other.json')).toBe('other.json');
@@ -145,6 +150,31 @@ describe('models fetch from a catalogue', () => {
     }
     await writeFile(join(dir, 'bad.json'), '{"models": [{"id": "x"}]}');
     await expect(loadCatalog(join(dir, 'bad.json'))).rejects.toThrow(/is not a model catalogue/);
+  });
+
+  it('fetches gfpgan-1.4 from the built-in catalogue without --catalog, sized by the server when the publisher gives no size', async () => {
+    const saved = process.env.REFINERY_MODEL_CATALOG;
+    delete process.env.REFINERY_MODEL_CATALOG;
+    try {
+      const [gfpgan] = BUILT_IN_CATALOG;
+      // The same entry, pointed at the local server and at the test model's checksum.
+      const builtIn = [{ ...gfpgan!, task: 'upscale-x2' as const, url: `${base}/good.onnx`, sha256: sha }];
+      const seen: number[] = [];
+      const { entry } = await fetchModel(state, 'gfpgan-1.4', { builtIn, onProgress: (p) => seen.push(p.total) });
+      expect(entry).toMatchObject({ id: 'gfpgan-1.4', sha256: sha, size: model.length, source: `${base}/good.onnx` });
+      expect(seen.at(-1)).toBe(model.length);
+    } finally {
+      if (saved !== undefined) process.env.REFINERY_MODEL_CATALOG = saved;
+    }
+  });
+
+  it('lists GFPGAN v1.4 in the built-in catalogue with its published sha256', () => {
+    const entries = BUILT_IN_CATALOG.map((e) => CatalogEntrySchema.parse(e));
+    expect(entries.find((e) => e.id === 'gfpgan-1.4')).toMatchObject({
+      task: 'face',
+      url: expect.stringMatching(/^https:\/\/github\.com\/.+\.onnx$/),
+      sha256: '497ff5b6d6008ec101b2714776ce39ce67a722a78720dfce84231e612e45053e',
+    });
   });
 
   it('reads a catalogue from an address and resolves model addresses against it', async () => {

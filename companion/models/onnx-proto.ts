@@ -1,7 +1,7 @@
 // A small writer for ONNX model files (the protobuf messages of onnx.proto3 that a plain
 // feed-forward graph needs). Used for the tiny probe model that checks an execution provider
-// really runs, and by tests to build fixture networks with fixed weights. It never produces a
-// product model: real weights come from the registry.
+// really runs, by tests to build fixture networks with fixed weights, and by convert-tfjs.ts to
+// write the @upscalerjs weights as ONNX.
 
 /** A dimension: a fixed size, or a symbolic name (dynamic). */
 export type Dim = number | string;
@@ -38,6 +38,8 @@ export interface GraphSpec {
   nodes: NodeSpec[];
   initializers?: Initializer[];
   opset?: number;
+  /** ModelProto metadata_props (e.g. where converted weights came from), written in key order. */
+  metadata?: Record<string, string>;
 }
 
 const FLOAT = 1;
@@ -188,6 +190,12 @@ export function encodeModel(graph: GraphSpec): Uint8Array {
     o.string(1, '');
     o.int(2, graph.opset ?? 17);
   });
+  for (const [key, value] of Object.entries(graph.metadata ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    w.message(14, (entry) => {
+      entry.string(1, key);
+      entry.string(2, value);
+    });
+  }
   return w.finish();
 }
 

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { REPO } from '../../test/support/media.js';
 import { convNet } from '../../test/support/onnx-fixtures.js';
-import { addModel, BUILT_IN_MODELS, checkSignature, listModels, modelsDir, readBuiltIns } from './registry.js';
+import { addModel, BUILT_IN_MODELS, checkSignature, listModels, modelsDir, readBuiltIns, resolveModel } from './registry.js';
 
 let dir: string;
 let state: string;
@@ -14,6 +15,9 @@ beforeEach(async () => {
   state = join(dir, 'state');
 });
 
+/** The models the user added (built-in and converted ones are always listed too). */
+const userModels = async () => (await listModels(state)).filter((m) => m.origin === 'user');
+
 async function fixture(name: string, bytes: Uint8Array): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, bytes);
@@ -21,10 +25,23 @@ async function fixture(name: string, bytes: Uint8Array): Promise<string> {
 }
 
 describe('the model registry', () => {
-  it('lists only the built-in models in a fresh state folder', async () => {
+  it('lists the built-in models, then the npm ESRGAN weights (converted on first use), in a fresh state folder', async () => {
+    // The repo's own weights, whether this runs from source or from dist/.
+    expect(BUILT_IN_MODELS.map((m) => m.id)).toEqual(readBuiltIns(join(REPO, 'models')).map((m) => m.id));
+    expect(BUILT_IN_MODELS.length).toBeGreaterThan(0);
     const listed = await listModels(state);
-    expect(listed.map((m) => m.id)).toEqual(BUILT_IN_MODELS.map((m) => m.id));
-    expect(listed.every((m) => m.builtIn)).toBe(true);
+    const converted = ['esrgan-slim-x2', 'esrgan-slim-x4', 'esrgan-medium-x2', 'esrgan-medium-x4', 'esrgan-thick-x2', 'esrgan-thick-x4'];
+    expect(listed.map((m) => m.id)).toEqual([...BUILT_IN_MODELS.map((m) => m.id), ...converted]);
+    expect(listed.filter((m) => m.builtIn).map((m) => m.origin)).toEqual(BUILT_IN_MODELS.map(() => 'built-in'));
+    expect(listed.find((m) => m.id === 'esrgan-medium-x4')).toMatchObject({
+      task: 'upscale-x4',
+      scale: 4,
+      licence: 'MIT',
+      source: 'npm:@upscalerjs/esrgan-medium@1.0.0',
+      origin: 'converted',
+      installed: true,
+      converted: false,
+    });
   });
 
   it('reads a built-in manifest: paths beside it, default off unless set; no manifest means none', async () => {
@@ -51,7 +68,7 @@ describe('the model registry', () => {
     expect(await readFile(join(modelsDir(state), 'my-upscaler.onnx'))).toEqual(Buffer.from(bytes));
     // Only the model and the index are left in the folder: no temporary file.
     expect((await readdir(modelsDir(state))).sort()).toEqual(['index.json', 'my-upscaler.onnx']);
-    const [listed] = await listModels(state);
+    const listed = (await listModels(state)).find((m) => m.id === 'my-upscaler');
     expect(listed).toMatchObject({ id: 'my-upscaler', task: 'upscale-x2', scale: 2, format: 'onnx', installed: true, builtIn: false, provider: 'cpu' });
   });
 
@@ -62,7 +79,7 @@ describe('the model registry', () => {
     expect((error as Error).message).toMatch(/broken\.onnx: not a loadable ONNX model/);
     expect((error as Error).message).not.toContain('\n');
     expect(await readdir(modelsDir(state))).toEqual([]);
-    expect(await listModels(state)).toEqual([]);
+    expect(await userModels()).toEqual([]);
   });
 
   it('refuses a model whose shapes do not fit the task, and a missing file', async () => {
@@ -80,7 +97,52 @@ describe('the model registry', () => {
     const b = await fixture('other.onnx', convNet(2));
     await expect(addModel(state, b, { task: 'upscale-x2', id: 'net' })).rejects.toThrow(/already installed/);
     await addModel(state, b, { task: 'upscale-x2', id: 'net-x2' });
-    expect((await listModels(state)).map((m) => m.id)).toEqual(['net', 'net-x2']);
+    expect((await userModels()).map((m) => m.id)).toEqual(['net', 'net-x2']);
     expect((await readdir(modelsDir(state))).sort()).toEqual(['index.json', 'net-x2.onnx', 'net.onnx']);
+  });
+});
+
+describe('choosing the model a step runs', () => {
+  it('runs the slim ESRGAN of the task scale when no built-in model is the default, converting it once into the state folder', async () => {
+    const model = await resolveModel(state, 'upscale-x2', undefined, []);
+    expect(model).toMatchObject({ id: 'esrgan-slim-x2', task: 'upscale-x2', scale: 2, origin: 'converted', source: 'npm:@upscalerjs/esrgan-slim@1.0.0', licence: 'MIT' });
+    expect(model.path).toBe(join(state, 'models', 'converted', 'esrgan-slim-x2@1.0.0-c1.onnx'));
+    const written = await stat(model.path);
+    // Converted once: the second use finds the file and leaves it alone; nothing else is left in the folder.
+    expect((await resolveModel(state, 'upscale-x2', undefined, [])).path).toBe(model.path);
+    expect((await stat(model.path)).mtimeMs).toBe(written.mtimeMs);
+    expect(await readdir(join(state, 'models', 'converted'))).toEqual(['esrgan-slim-x2@1.0.0-c1.onnx']);
+    expect((await listModels(state)).find((m) => m.id === 'esrgan-slim-x2')).toMatchObject({ converted: true, size: written.size, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+
+    const session = await model.open({ provider: 'cpu', threads: 1 });
+    expect(session.inputs).toEqual([{ name: 'input', shape: ['N', 3, 'H', 'W'], type: 'float32' }]);
+    expect(session.outputs[0]!.name).toBe('output');
+    await session.session.release();
+    expect((await resolveModel(state, 'upscale-x4', undefined, [])).id).toBe('esrgan-slim-x4');
+  });
+
+  it('prefers the built-in model marked default for the task', async () => {
+    const file = await fixture('ours-x2.onnx', convNet(2));
+    const entry = { id: 'ours-x2', task: 'upscale-x2' as const, file: 'ours-x2.onnx', sha256: 'a'.repeat(64), size: 1, source: 'training/', addedAt: '', inputs: [], outputs: [] };
+    const builtIns = [
+      { ...entry, default: false, path: file },
+      { ...entry, id: 'ours-x2-default', default: true, path: file },
+    ];
+    expect(await resolveModel(state, 'upscale-x2', undefined, builtIns)).toMatchObject({ id: 'ours-x2-default', origin: 'built-in', path: file });
+    expect((await resolveModel(state, 'upscale-x4', undefined, builtIns)).id).toBe('esrgan-slim-x4');
+  });
+
+  it('takes an explicit id: converted, a family name for the scale, or the user’s own', async () => {
+    expect((await resolveModel(state, 'upscale-x4', 'esrgan-medium-x4', [])).id).toBe('esrgan-medium-x4');
+    expect((await resolveModel(state, 'upscale-x2', 'esrgan-thick', [])).id).toBe('esrgan-thick-x2');
+    await addModel(state, await fixture('mine.onnx', convNet(4)), { task: 'upscale-x4' });
+    expect(await resolveModel(state, 'upscale-x4', 'mine', [])).toMatchObject({ id: 'mine', origin: 'user', path: join(modelsDir(state), 'mine.onnx') });
+  });
+
+  it('names the unknown id and what is available, in one line', async () => {
+    const error = await resolveModel(state, 'upscale-x2', 'esrgan-huge', []).catch((e: Error) => e);
+    expect((error as Error).message).toBe('unknown model "esrgan-huge" for upscale-x2; available: esrgan-slim-x2, esrgan-medium-x2, esrgan-thick-x2');
+    await expect(resolveModel(state, 'upscale-x2', 'esrgan-slim-x4', [])).rejects.toThrow(/^model "esrgan-slim-x4" is for upscale-x4, not upscale-x2; available: esrgan-slim-x2/);
+    await expect(resolveModel(state, 'face', undefined, [])).rejects.toThrow(/^no face model; available: none/);
   });
 });

@@ -7,13 +7,14 @@
 // written under a hidden temporary name and renamed, so a failure never leaves a half model.
 // Nothing is ever downloaded implicitly: `refinery models fetch` is the only network access.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { createSession, inferenceInfo, type TensorInfo } from './runtime.js';
+import { createSession, inferenceInfo, type ModelSession, type SessionOptions, type TensorInfo } from './runtime.js';
+import { convertedPath, ensureConverted, upscalerjsModels, type ConvertibleModel } from './upscalerjs.js';
 
 export const TASKS = ['upscale-x2', 'upscale-x4', 'clean', 'face'] as const;
 export const TaskSchema = z.enum(TASKS);
@@ -52,8 +53,12 @@ export const BuiltInEntrySchema = ModelEntrySchema.extend({
 });
 export type BuiltInEntry = z.infer<typeof BuiltInEntrySchema> & { path: string };
 
-/** The repo's models/ folder (beside dist/ once built). */
-export const BUILT_IN_DIR = fileURLToPath(new URL('../../../models/', import.meta.url));
+/** The repo's models/ folder: found from this module up, as it runs from dist/ or from source. */
+export const BUILT_IN_DIR = (() => {
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'models');
+})();
 
 /** Reads a built-in manifest; a missing one means no built-in models. */
 export function readBuiltIns(dir: string): BuiltInEntry[] {
@@ -71,11 +76,20 @@ export function readBuiltIns(dir: string): BuiltInEntry[] {
 /** Models that ship with Refinery (issue "Our own models"). */
 export const BUILT_IN_MODELS: readonly BuiltInEntry[] = readBuiltIns(BUILT_IN_DIR);
 
-export interface ModelListing extends ModelEntry {
+export type ModelOrigin = 'built-in' | 'converted' | 'user';
+
+export interface ModelListing extends Omit<ModelEntry, 'sha256'> {
+  /** Of the ONNX file; absent for a converted model not converted yet. */
+  sha256?: string;
   scale: number;
   format: 'onnx';
   builtIn: boolean;
+  /** Shipped trained weights, npm weights converted on first use, or the user's own. */
+  origin: ModelOrigin;
+  /** Ready to run: the file is there (a converted model: its npm package is installed). */
   installed: boolean;
+  /** A converted model: whether its ONNX file has been written yet (on first use). */
+  converted?: boolean;
   path: string;
   /** Where it would run (the probed execution provider). */
   provider: string;
@@ -135,15 +149,115 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Every model Refinery knows: built-in ones first, then the user's. */
+// A converted file only changes by being replaced, so its hash is kept per path, size and time.
+const hashes = new Map<string, { key: string; sha256: string }>();
+
+async function sha256Of(path: string, size: number, mtimeMs: number): Promise<string> {
+  const key = `${size}:${mtimeMs}`;
+  const known = hashes.get(path);
+  if (known?.key === key) return known.sha256;
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  const sha256 = hash.digest('hex');
+  hashes.set(path, { key, sha256 });
+  return sha256;
+}
+
+/** A converted model as listed: its file and checksum once converted, the package's size before. */
+async function convertedListing(stateDir: string, m: ConvertibleModel, provider: string): Promise<ModelListing> {
+  const path = convertedPath(stateDir, m);
+  const file = await stat(path).catch(() => undefined);
+  const converted = !!file?.isFile();
+  return {
+    id: m.id,
+    task: m.task,
+    file: basename(path),
+    ...(converted ? { sha256: await sha256Of(path, file!.size, file!.mtimeMs) } : {}),
+    size: converted ? file!.size : m.weightBytes,
+    source: m.source,
+    licence: m.licence,
+    addedAt: converted ? file!.mtime.toISOString() : '',
+    inputs: [{ name: 'input', shape: ['N', 3, 'H', 'W'], type: 'float32' }],
+    outputs: [{ name: 'output', shape: ['N', 3, 'H_out', 'W_out'], type: 'float32' }],
+    scale: m.scale,
+    format: 'onnx',
+    builtIn: false,
+    origin: 'converted',
+    installed: true,
+    converted,
+    path,
+    provider,
+  };
+}
+
+/** Every model Refinery knows: built-in ones first, then the converted npm weights, then the user's. */
 export async function listModels(stateDir: string): Promise<ModelListing[]> {
   const provider = inferenceInfo().provider;
   const user = await readIndex(stateDir);
-  const listing = async (m: ModelEntry & { path?: string }, builtIn: boolean): Promise<ModelListing> => {
+  const listing = async (m: ModelEntry & { path?: string }, origin: ModelOrigin): Promise<ModelListing> => {
     const path = m.path ?? join(modelsDir(stateDir), m.file);
-    return { ...m, scale: taskScale(m.task), format: 'onnx', builtIn, installed: await exists(path), path, provider };
+    return { ...m, scale: taskScale(m.task), format: 'onnx', builtIn: origin === 'built-in', origin, installed: await exists(path), path, provider };
   };
-  return [...(await Promise.all(BUILT_IN_MODELS.map((m) => listing(m, true)))), ...(await Promise.all(user.map((m) => listing(m, false))))];
+  return [
+    ...(await Promise.all(BUILT_IN_MODELS.map((m) => listing(m, 'built-in')))),
+    ...(await Promise.all(upscalerjsModels().map((m) => convertedListing(stateDir, m, provider)))),
+    ...(await Promise.all(user.map((m) => listing(m, 'user')))),
+  ];
+}
+
+/** The model a step runs: its ONNX file exists (converted now if this is its first use). */
+export interface ResolvedModel {
+  id: string;
+  task: Task;
+  scale: number;
+  path: string;
+  origin: ModelOrigin;
+  source: string;
+  licence?: string;
+  /** Opens it in onnxruntime (best provider, CPU fallback; see runtime.ts). */
+  open(options?: SessionOptions): Promise<ModelSession>;
+}
+
+/** The fallback when no built-in model is the task's default: the slim ESRGAN of that scale. */
+const FALLBACK: Partial<Record<Task, string>> = { 'upscale-x2': 'esrgan-slim-x2', 'upscale-x4': 'esrgan-slim-x4' };
+
+/**
+ * The model to run for a task: `id` when given (built-in, converted or the user's; `<id>-x2`
+ * also matches for an upscale-x2 task, so "esrgan-medium" works), else the built-in model
+ * marked default for the task, else the slim ESRGAN of the task's scale. Throws one line
+ * naming what is available when nothing fits.
+ */
+export async function resolveModel(stateDir: string, task: Task, id?: string, builtIns: readonly BuiltInEntry[] = BUILT_IN_MODELS): Promise<ResolvedModel> {
+  const user = await readIndex(stateDir);
+  const convertible = upscalerjsModels();
+  type Candidate = { id: string; task: Task; source: string; licence?: string; origin: ModelOrigin; path: () => Promise<string> };
+  const candidates: Candidate[] = [
+    ...builtIns.map((m) => ({ ...m, origin: 'built-in' as const, path: async () => m.path })),
+    ...convertible.map((m) => ({ id: m.id, task: m.task, source: m.source, licence: m.licence, origin: 'converted' as const, path: () => ensureConverted(stateDir, m) })),
+    ...user.map((m) => ({ ...m, origin: 'user' as const, path: async () => join(modelsDir(stateDir), m.file) })),
+  ];
+  const scale = taskScale(task);
+  const wanted = id ?? builtIns.find((m) => m.task === task && m.default)?.id ?? FALLBACK[task];
+  const forTask = candidates.filter((c) => c.task === task);
+  const found = wanted === undefined ? undefined : (forTask.find((c) => c.id === wanted) ?? forTask.find((c) => scale > 1 && c.id === `${wanted}-x${scale}`));
+  if (!found) {
+    const available = forTask.map((c) => c.id).join(', ') || `none (refinery models add <file.onnx> --task ${task})`;
+    const other = candidates.find((c) => c.id === wanted);
+    const why = other ? `model "${wanted}" is for ${other.task}, not ${task}` : wanted === undefined ? `no ${task} model` : `unknown model "${wanted}" for ${task}`;
+    throw new Error(`${why}; available: ${available}`);
+  }
+  const path = await found.path();
+  if (!(await exists(path))) throw new Error(`model "${found.id}" is listed but its file ${path} is missing`);
+  return {
+    id: found.id,
+    task,
+    scale,
+    path,
+    origin: found.origin,
+    source: found.source,
+    ...(found.licence ? { licence: found.licence } : {}),
+    open: (options) => createSession(path, options),
+  };
 }
 
 function firstLine(error: unknown): string {

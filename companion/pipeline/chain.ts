@@ -46,6 +46,11 @@ export class StepChain {
     return out;
   }
 
+  /** The steps' notes on what they did (see StepInstance.notes). */
+  notes(): string[] {
+    return this.instances.flatMap((s) => s.notes?.() ?? []);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.instances.map((s) => s.close()));
   }

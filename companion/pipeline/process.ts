@@ -146,6 +146,7 @@ export async function processClip(request: ProcessRequest): Promise<ProcessResul
     }
     if (missing > 0) warnings.push(`source ended ${missing} frame(s) early; the last frame was repeated`);
     while (written < range.count) await emit(last);
+    warnings.push(...chain.notes());
     await chain.close();
     await pendingWrite;
     await encoder.finish();

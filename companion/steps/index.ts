@@ -3,10 +3,12 @@
 import type { StepOp, StepSpec } from '../../src/protocol/recipe.js';
 import { cleanStep } from './clean.js';
 import { deflickerStep } from './deflicker.js';
+import { faceStep } from './face.js';
 import { lutStep } from './lut.js';
+import { upscaleStep } from './upscale.js';
 import type { StepDefinition } from './step.js';
 
-export const STEPS: StepDefinition<any>[] = [cleanStep, deflickerStep, lutStep];
+export const STEPS: StepDefinition<any>[] = [cleanStep, deflickerStep, faceStep, upscaleStep, lutStep];
 
 export function stepDefinition(op: StepOp): StepDefinition<StepSpec> {
   const found = STEPS.find((s) => s.op === op);

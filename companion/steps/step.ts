@@ -35,6 +35,8 @@ export interface StepInstance {
   push(frame: Frame): Promise<Frame[]>;
   flush(): Promise<Frame[]>;
   close(): Promise<void>;
+  /** What the step did that the user should know (e.g. which model ran), read when the job is done; reported with its warnings. */
+  notes?(): string[];
 }
 
 export interface StepDefinition<Options = unknown> {

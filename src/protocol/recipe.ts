@@ -25,10 +25,30 @@ export const DeflickerStepSchema = z.object({
   local: z.boolean().default(true),
 });
 
-export const StepSpecSchema = z.discriminatedUnion('op', [CleanStepSchema, DeflickerStepSchema, LutStepSchema]);
+/** A model id from `refinery models list`; without one the task's default model runs. */
+const ModelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'a model id from `refinery models list`');
+
+/** Neural upscaling by an exact factor. */
+export const UpscaleStepSchema = z.object({
+  op: z.literal('upscale'),
+  scale: z.union([z.literal(2), z.literal(4)]).default(2),
+  model: ModelIdSchema.optional(),
+});
+
+/** Face restoration: detected, tracked and aligned faces restored and blended back. */
+export const FaceStepSchema = z.object({
+  op: z.literal('face'),
+  /** How much of the restored face replaces the original (1 = all of it). */
+  strength: z.number().min(0).max(1).default(1),
+  model: ModelIdSchema.optional(),
+});
+
+export const StepSpecSchema = z.discriminatedUnion('op', [CleanStepSchema, DeflickerStepSchema, FaceStepSchema, UpscaleStepSchema, LutStepSchema]);
 
 export type CleanStep = z.infer<typeof CleanStepSchema>;
 export type DeflickerStep = z.infer<typeof DeflickerStepSchema>;
 export type LutStep = z.infer<typeof LutStepSchema>;
+export type UpscaleStep = z.infer<typeof UpscaleStepSchema>;
+export type FaceStep = z.infer<typeof FaceStepSchema>;
 export type StepSpec = z.infer<typeof StepSpecSchema>;
 export type StepOp = StepSpec['op'];

@@ -45,3 +45,27 @@ export function convNet(scale: 1 | 2 | 4, shape: Dim[] = ['N', 3, 'H', 'W']): Ui
     ],
   });
 }
+
+/**
+ * A network with GFPGAN's signature ([1, 3, size, size] RGB in [-1, 1] in and out) that
+ * computes output = input × gain + offset, the offset a number or a whole [1, 3, size, size]
+ * picture (to paint known marks in crop space).
+ */
+export function faceNet(options: { gain?: number; offset?: number | Float32Array; size?: number } = {}): Uint8Array {
+  const size = options.size ?? 512;
+  const shape: Dim[] = [1, 3, size, size];
+  const offset = options.offset ?? 0;
+  return encodeModel({
+    name: 'fixture-face',
+    inputs: [{ name: 'input', shape }],
+    outputs: [{ name: 'output', shape }],
+    initializers: [
+      { name: 'gain', dims: [1], data: Float32Array.of(options.gain ?? 1) },
+      typeof offset === 'number' ? { name: 'offset', dims: [1], data: Float32Array.of(offset) } : { name: 'offset', dims: shape as number[], data: offset },
+    ],
+    nodes: [
+      { op: 'Mul', inputs: ['input', 'gain'], outputs: ['scaled'] },
+      { op: 'Add', inputs: ['scaled', 'offset'], outputs: ['output'] },
+    ],
+  });
+}
