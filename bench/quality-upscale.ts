@@ -1,4 +1,4 @@
-// The upscale part of `npm run quality` (QUALITY_ONLY=upscale runs it alone).
+// The upscale part of `npm run quality` (QUALITY_ONLY=upscale runs it alone; QUALITY_MODELS=a,b picks models).
 //
 // Pictures: the holdout photographs of training/data/manifest.json (Debian wallpaper
 // packages), a centre crop of each, reduced by 2 and by 4 with bicubic, and with bicubic then
@@ -110,7 +110,11 @@ function upscalers(dir: string, stateDir: string, scale: 2 | 4, pool: WorkerPool
       return (await filterRaw(dir, [small], w, h, `scale=${w * scale}:${h * scale}:flags=lanczos`)).frames[0]!;
     },
   };
-  const ids = [...BUILT_IN_MODELS.filter((m) => m.task === `upscale-x${scale}`).map((m) => m.id), ...upscalerjsModels().filter((m) => m.scale === scale).map((m) => m.id)];
+  // QUALITY_MODELS=a,b measures only those models (beside lanczos).
+  const pick = process.env.QUALITY_MODELS?.split(',');
+  const ids = [...BUILT_IN_MODELS.filter((m) => m.task === `upscale-x${scale}`).map((m) => m.id), ...upscalerjsModels().filter((m) => m.scale === scale).map((m) => m.id)].filter(
+    (id) => !pick || pick.includes(id),
+  );
   const step = (id: string): Upscaler => ({
     method: id,
     upscale: async (small, w, h) => {
