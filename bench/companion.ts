@@ -3,7 +3,7 @@
 // clip's preview proxy is built, another look at the same frame), submit→done time of a tiny
 // job (the queue's own overhead), and how fast a notification follows a request.
 import { spawn } from 'node:child_process';
-import { copyFile, readdir, readFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 
@@ -41,11 +41,13 @@ async function client(port: number, token: string): Promise<Rpc> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function proxiesBuilt(stateDir: string, count: number): Promise<void> {
+/** Waits for a preview proxy finished after `since` (older ones may go to the cache budget). */
+async function proxyBuiltAfter(stateDir: string, since: number): Promise<void> {
   const folder = join(stateDir, 'cache', 'previews');
   for (;;) {
-    const names = await readdir(folder).catch(() => [] as string[]);
-    if (names.filter((n) => n.endsWith('.mkv')).length >= count) return;
+    const names = (await readdir(folder).catch(() => [] as string[])).filter((n) => n.endsWith('.rgb48'));
+    const times = await Promise.all(names.map((n) => stat(join(folder, n)).then((s) => s.mtimeMs, () => 0)));
+    if (times.some((t) => t >= since)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -76,13 +78,15 @@ export async function benchCompanion(cli: string, dir: string, clip1080: string,
     for (const [i, timeS] of [5.5, 3.2, 6.8, 4.4, 7.6].entries()) {
       const copy = join(dir, `long-gop-${i}.mp4`);
       await copyFile(longGop, copy);
+      const since = Date.now();
       firstLooks.push(await timed({ source: copy, timeS, steps: withClean, maxWidth: 960 }));
-      await proxiesBuilt(stateDir, i + 1);
+      await proxyBuiltAfter(stateDir, since);
     }
     const anyFrame: number[] = [];
     const recipeChanges: number[] = [];
     for (const timeS of [6.1, 0.7, 4.9, 2.3, 7.4]) {
-      const source = join(dir, 'long-gop-0.mp4');
+      // The newest proxy: older ones may have left for the cache budget.
+      const source = join(dir, 'long-gop-4.mp4');
       anyFrame.push(await timed({ source, timeS, steps: withClean, maxWidth: 960 }));
       recipeChanges.push(await timed({ source, timeS, steps: [{ op: 'clean', strength: 'medium' }, { op: 'lut', path: 'vivid' }], maxWidth: 960 }));
     }

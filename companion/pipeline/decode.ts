@@ -14,34 +14,29 @@ export interface Size {
   height: number;
 }
 
-/** The filters that turn decoded source pictures into full-range RGB frames, scaled to `size` if given. */
-export function decodeFilters(media: MediaInfo, size?: Size): string[] {
-  return [
+/**
+ * `size` scales the picture (previews); by default frames keep the source size. `output` is
+ * where the raw rgb48 frames go (a preview proxy file; by default the pipe).
+ */
+export function decodeArgs(media: MediaInfo, range: FrameRange, size?: Size, output = 'pipe:1'): string[] {
+  // Seek half a frame early: ffmpeg's accurate seek drops every frame that starts before the
+  // seek point, so the first frame kept is exactly `firstFrame` despite timestamp rounding.
+  const seek = Math.max(0, frameTime(range.firstFrame - 0.5, media.rate));
+  const filters = [
     ...(media.variableFrameRate ? [`fps=${formatRational(media.rate)}`] : []),
     `scale=${size ? `${size.width}:${size.height}:` : ''}in_color_matrix=${sourceMatrix(media)}:in_range=${media.colour.range === 'pc' ? 'pc' : 'tv'}:out_range=pc`,
   ];
-}
-
-/** Seeks half a frame early: ffmpeg's accurate seek drops every frame that starts before the
- * seek point, so the first frame kept is exactly `firstFrame` despite timestamp rounding. */
-export function seekArgs(range: FrameRange, rate: MediaInfo['rate']): string[] {
-  const seek = Math.max(0, frameTime(range.firstFrame - 0.5, rate));
-  return seek > 0 ? ['-ss', seek.toFixed(6)] : [];
-}
-
-/** `size` scales the picture (previews); by default frames keep the source size. */
-export function decodeArgs(media: MediaInfo, range: FrameRange, size?: Size): string[] {
   return [
     '-hide_banner', '-nostdin', '-v', 'error',
-    ...seekArgs(range, media.rate),
+    ...(seek > 0 ? ['-ss', seek.toFixed(6)] : []),
     '-i', media.path,
     '-map', '0:v:0', '-an', '-sn', '-dn',
-    '-vf', decodeFilters(media, size).join(','),
+    '-vf', filters.join(','),
     // Every decoded frame exactly once: the default for raw output (cfr) would duplicate or
     // drop frames wherever timestamps round unevenly.
     '-vsync', 'passthrough',
     '-frames:v', String(range.count),
-    '-f', 'rawvideo', '-pix_fmt', 'rgb48le', 'pipe:1',
+    '-f', 'rawvideo', '-pix_fmt', 'rgb48le', ...(output === 'pipe:1' ? [] : ['-y']), output,
   ];
 }
 
@@ -66,12 +61,10 @@ export class FrameDecoder implements AsyncIterable<Frame> {
     range: FrameRange,
     size?: Size,
     private readonly depth = 3,
-    /** ffmpeg's arguments, when the frames come from elsewhere than decodeArgs says (a preview proxy). */
-    args = decodeArgs(media, range, size),
   ) {
     const { width, height } = size ?? media;
     this.current = sharedFrame(width, height);
-    this.child = spawn(resolveTool('ffmpeg').path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(resolveTool('ffmpeg').path, decodeArgs(media, range, size), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-8192);
     });

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inlinePool } from '../../test/support/kernels.js';
@@ -7,7 +7,7 @@ import { encodePng } from '../media/png.js';
 import { type MediaInfo, probe } from '../media/probe.js';
 import { FrameDecoder } from './decode.js';
 import { previewFrame } from './preview.js';
-import { PreviewProxies, proxyArgs } from './preview-proxy.js';
+import { PreviewProxies, readProxyFrame } from './preview-proxy.js';
 import { resolveRange } from './range.js';
 
 let dir: string;
@@ -43,7 +43,7 @@ async function allFrames(decoder: FrameDecoder): Promise<string[]> {
 
 async function proxyIn(folder: string): Promise<string> {
   for (let i = 0; i < 600; i++) {
-    const done = (await readdir(folder).catch(() => [])).find((n) => n.endsWith('.mkv'));
+    const done = (await readdir(folder).catch(() => [])).find((n) => n.endsWith('.rgb48'));
     if (done) return join(folder, done);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -51,22 +51,29 @@ async function proxyIn(folder: string): Promise<string> {
 }
 
 describe('preview proxies', () => {
-  it('hold exactly the frames a direct decode gives, at preview size, each found by a seek', async () => {
+  it('hold exactly the frames a direct decode gives, at preview size, each read alone', async () => {
     const proxies = new PreviewProxies(join(dir, 'proxies'));
     const size = { width: 160, height: 90 };
     await proxies.build(media, size);
-    const file = await proxies.find(media, size);
-    expect(file).toBeDefined();
-    const whole = resolveRange(media, {});
-    const direct = await allFrames(new FrameDecoder(media, whole, size, 1));
-    expect(direct).toHaveLength(75);
-    expect(await allFrames(new FrameDecoder(media, whole, size, 1, proxyArgs(file!, media, whole)))).toEqual(direct);
-    for (const n of [0, 1, 37, 74]) {
-      const one = resolveRange(media, { inS: n / 25, outS: (n + 1) / 25 });
-      expect(await allFrames(new FrameDecoder(media, one, size, 1, proxyArgs(file!, media, one))), `frame ${n}`).toEqual([direct[n]]);
-    }
-    // Another size is another proxy.
+    const proxy = await proxies.find(media, size);
+    expect(proxy?.frames).toBe(75);
+    const direct = await allFrames(new FrameDecoder(media, resolveRange(media, {}), size, 1));
+    for (const n of [0, 1, 37, 74]) expect(encodePng(await readProxyFrame(proxy!, n)).toString('base64'), `frame ${n}`).toBe(direct[n]);
+    await expect(readProxyFrame(proxy!, 75)).rejects.toThrow(/no frame 75/);
+    // Another size is another proxy; nothing half-built is left.
     expect(await proxies.find(media, { width: 320, height: 180 })).toBeUndefined();
+    expect((await readdir(join(dir, 'proxies'))).filter((n) => n.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('belong to the clip as it was: an edited source has none until it is built again', async () => {
+    const proxies = new PreviewProxies(join(dir, 'edited'));
+    const size = { width: 64, height: 36 };
+    const copy = join(dir, 'edited.mp4');
+    await copyFile(clip, copy);
+    await proxies.build(await probe(copy), size);
+    expect(await proxies.find(await probe(copy), size)).toBeDefined();
+    await makeClip(copy, { seconds: 1, audio: false, source: 'testsrc2=s=320x180:r=25:d=1' });
+    expect(await proxies.find(await probe(copy), size)).toBeUndefined();
   });
 
   it('are built after the first preview of a clip; later previews come from them, the same pictures', async () => {

@@ -10,7 +10,7 @@ import { inRunningOrder } from '../steps/index.js';
 import type { Frame } from '../steps/step.js';
 import { StepChain } from './chain.js';
 import { FrameDecoder } from './decode.js';
-import { PreviewProxies, proxyArgs } from './preview-proxy.js';
+import { PreviewProxies, readProxyFrame } from './preview-proxy.js';
 import { RangeRequestError, resolveRange } from './range.js';
 import type { WorkerPool } from './workers.js';
 
@@ -61,11 +61,6 @@ function closeOpen(): void {
   open = undefined;
 }
 
-async function firstFrame(decoder: FrameDecoder, frame: number): Promise<Frame> {
-  for await (const f of decoder) return f;
-  throw new Error(`no frame decoded at frame ${frame}`);
-}
-
 // Proxies by state folder (tests run several companions' worth in one process).
 const proxyStores = new Map<string, PreviewProxies>();
 
@@ -77,10 +72,7 @@ function proxiesIn(stateDir: string): PreviewProxies {
 
 async function readFrame(media: MediaInfo, frame: number, size: { width: number; height: number }, proxies: PreviewProxies): Promise<Frame> {
   const proxy = await proxies.find(media, size);
-  if (proxy) {
-    const range = resolveRange(media, { inS: frameTime(frame, media.rate), outS: frameTime(frame + 1, media.rate) });
-    return firstFrame(new FrameDecoder(media, range, size, 1, proxyArgs(proxy, media, range)), frame);
-  }
+  if (proxy && frame < proxy.frames) return readProxyFrame(proxy, frame);
   const value = await readOn(media, frame, size);
   // Until the proxy is there, this preview's clip gets one built (once this preview is read).
   void proxies.build(media, size).catch(() => undefined);
