@@ -7,12 +7,13 @@ import { filterRaw, landscape, setFrameSize } from '../../bench/quality-clips.js
 import { detailFlicker, flickerIndex, luma } from '../../bench/quality-metrics.js';
 import { temporalScenes } from '../../bench/upscale-clips.js';
 import { inlinePool } from '../../test/support/kernels.js';
+import { REPO } from '../../test/support/media.js';
 import type { MediaInfo } from '../media/probe.js';
-import { resolveModel } from '../models/registry.js';
+import { readBuiltIns, resolveModel } from '../models/registry.js';
 import { sessionRunner } from '../models/runtime.js';
 import { runTiled, type Planar } from '../models/tiling.js';
 import type { Frame, StepInstance } from './step.js';
-import { UPSCALE_TILES, upscaleStep } from './upscale.js';
+import { UPSCALE_TILES, upscalePasses, upscaleStep } from './upscale.js';
 import { boxDown, matchLowFrequencies } from './upscale-lowpass.js';
 import { framePlanar } from './upscale-planes.js';
 import { DetailStabilizer } from './upscale-temporal.js';
@@ -138,5 +139,27 @@ describe('keeping the upscaled picture true and steady', () => {
     expect(a.local).toBeLessThanOrEqual(1.1 * b.local);
     expect(a.global).toBeLessThanOrEqual(1.1 * b.global);
     expect(a.detail).toBeLessThanOrEqual(1.1 * b.detail);
+  });
+});
+
+describe('which networks an upscale runs', () => {
+  const own = readBuiltIns(join(REPO, 'models'));
+  const ownX2 = own.find((m) => m.task === 'upscale-x2' && m.default)!;
+  const ids = async (scale: 2 | 4, model?: string, builtIns = own) => (await upscalePasses(state, scale, model, builtIns)).map((r) => r.id);
+
+  it('x4 without a default x4 of our own runs our default x2 twice; with one, that one', async () => {
+    expect(ownX2).toBeDefined();
+    expect(await ids(2)).toEqual([ownX2.id]);
+    expect(await ids(4, undefined, own.filter((m) => m.task !== 'upscale-x4' || !m.default))).toEqual([ownX2.id, ownX2.id]);
+    const x4 = own.find((m) => m.task === 'upscale-x4')!;
+    expect(await ids(4, undefined, [...own.filter((m) => m.id !== x4.id), { ...x4, default: true }])).toEqual([x4.id]);
+    // Without any model of our own: the ESRGAN x4.
+    expect(await ids(4, undefined, [])).toEqual(['esrgan-slim-x4']);
+  });
+
+  it('a named x4 model runs once, an x2 model named for x4 twice, an unknown one is refused', async () => {
+    expect(await ids(4, 'esrgan-medium')).toEqual(['esrgan-medium-x4']);
+    expect(await ids(4, ownX2.id)).toEqual([ownX2.id, ownX2.id]);
+    await expect(ids(4, 'esrgan-huge')).rejects.toThrow(/^unknown model "esrgan-huge" for upscale-x4; available: /);
   });
 });
