@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { gradient } from '../../test/support/planar.js';
 import { convNet } from '../../test/support/onnx-fixtures.js';
 import { createSession, sessionRunner } from './runtime.js';
 import { reflect, runTiled, tileSizeForBudget, tileStarts, type Planar, type TileRunner } from './tiling.js';
-
-function gradient(width: number, height: number): Planar {
-  const data = new Float32Array(3 * width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      data[i] = x / (width - 1);
-      data[width * height + i] = y / (height - 1);
-      data[2 * width * height + i] = 0.5 + 0.4 * Math.sin((x + y) / 17);
-    }
-  }
-  return { data, channels: 3, height, width };
-}
 
 function noise(width: number, height: number, seed = 7): Planar {
   let s = seed;

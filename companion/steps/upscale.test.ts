@@ -8,6 +8,7 @@ import { detailFlicker, flickerIndex, luma } from '../../bench/quality-metrics.j
 import { temporalScenes } from '../../bench/upscale-clips.js';
 import { inlinePool } from '../../test/support/kernels.js';
 import { REPO } from '../../test/support/media.js';
+import { gradient } from '../../test/support/planar.js';
 import type { MediaInfo } from '../media/probe.js';
 import { readBuiltIns, resolveModel } from '../models/registry.js';
 import { sessionRunner } from '../models/runtime.js';
@@ -41,18 +42,6 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
-}
-
-function gradient(width: number, height: number): Planar {
-  const data = new Float32Array(3 * width * height);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      data[i] = x / (width - 1);
-      data[width * height + i] = y / (height - 1);
-      data[2 * width * height + i] = 0.5 + 0.4 * Math.sin((x + y) / 17);
-    }
-  return { data, channels: 3, height, width };
 }
 
 describe('the upscale step', () => {
