@@ -2,7 +2,7 @@
 // and a non-zero exit.
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { DeflickerStepSchema, FaceStepSchema, type StepSpec, UpscaleStepSchema } from '../src/protocol/recipe.js';
+import { DeflickerStepSchema, FaceStepSchema, MODEL_ID, type StepSpec, UpscaleStepSchema } from '../src/protocol/recipe.js';
 import { runCompanion } from './companion.js';
 import { doctor, formatDoctor } from './doctor.js';
 import { listLuts } from './luts/library.js';
@@ -145,7 +145,7 @@ export function buildProgram(): Command {
       return Number(v);
     })
     .option('--model <id>', 'the upscale model (from "refinery models list"; default: the best built-in one)', (v) => {
-      if (!/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(v)) throw new InvalidArgumentError(`--model must be a model id from "refinery models list", got "${v}"`);
+      if (!MODEL_ID.test(v)) throw new InvalidArgumentError(`--model must be a model id from "refinery models list", got "${v}"`);
       return v;
     })
     .option('--lut <file-or-preset>', 'grade with a .cube file or a preset from "refinery luts list"')

@@ -13,6 +13,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { MODEL_ID } from '../../src/protocol/recipe.js';
 import { createSession, inferenceInfo, type ModelSession, type SessionOptions, type TensorInfo } from './runtime.js';
 import { convertedPath, ensureConverted, upscalerjsModels, type ConvertibleModel } from './upscalerjs.js';
 
@@ -25,7 +26,7 @@ export function taskScale(task: Task): number {
   return task === 'upscale-x2' ? 2 : task === 'upscale-x4' ? 4 : 1;
 }
 
-export const MODEL_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
+export { MODEL_ID };
 const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in lowercase hex');
 
 const TensorInfoSchema = z.object({ name: z.string(), shape: z.array(z.union([z.number(), z.string()])), type: z.string() });

@@ -26,7 +26,9 @@ export const DeflickerStepSchema = z.object({
 });
 
 /** A model id from `refinery models list`; without one the task's default model runs. */
-const ModelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'a model id from `refinery models list`');
+/** A model id: letters, digits, ".", "_" or "-", at most 64 (the registry's, the CLI's and the recipe's). */
+export const MODEL_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
+const ModelIdSchema = z.string().regex(MODEL_ID, 'a model id from `refinery models list`');
 
 /** Neural upscaling by an exact factor. */
 export const UpscaleStepSchema = z.object({
