@@ -92,6 +92,9 @@ describe('methods', () => {
       [{ source: clip, steps: [], range: { inS: 0.5, outS: 9 } }, 'params.range'],
       [{ source: clip, steps: [], range: { inS: 0.5, outS: 0.2 } }, 'params.range.outS'],
       [{ source: clip, steps: [{ op: 'lut', path: 'no-such-look' }] }, 'params.steps.0.path'],
+      [{ source: clip, steps: [{ op: 'lut', path: 'teal-orange' }, { op: 'upscale', scale: 2, model: 'no-such-net' }] }, 'params.steps.1.model'],
+      [{ source: clip, steps: [{ op: 'upscale', scale: 4, model: 'refinery-clean' }] }, 'params.steps.0.model'],
+      [{ source: clip, steps: [{ op: 'face', model: 'gfpgan-1.4' }] }, 'params.steps.0.model'],
       [{ source: clip, steps: [], output: { dir: join(dir, 'nowhere') } }, 'params.output'],
       [{ source: clip, steps: [], output: { path: clip } }, 'params.output'],
       [{ source: clip, steps: [], output: { codec: 'cinepak' } }, 'params.output.codec'],
@@ -164,6 +167,8 @@ describe('methods', () => {
     const small = await client.call('preview.frame', { source: hd, timeS: 0, steps: [], maxWidth: 480 });
     expect([small.width, small.height]).toEqual([480, 270]);
     expect(await client.call('preview.frame', { source: hd, timeS: 5, steps: [] }).catch((e) => e)).toMatchObject({ code: -32602, message: expect.stringMatching(/^params\.timeS/) });
+    const unknownModel = { source: hd, timeS: 0, steps: [{ op: 'upscale', scale: 2, model: 'no-such-net' }] };
+    expect(await client.call('preview.frame', unknownModel).catch((e) => e)).toMatchObject({ code: -32602, data: { field: 'params.steps.0.model' } });
     client.close();
   });
 });

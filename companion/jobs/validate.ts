@@ -1,16 +1,17 @@
 // Checks a job before it is queued: every path resolved and checked, the range inside the
-// clip, the LUTs readable, the output writable. A failure names the field it concerns.
+// clip, every step's check() (LUT readable, named model installed), the output writable.
+// A failure names the field it concerns.
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { JobSubmitParams } from '../../src/protocol/messages.js';
 import type { StepSpec } from '../../src/protocol/recipe.js';
-import { resolveLut } from '../luts/library.js';
 import { type Codec, CODEC_PRESETS, CodecError } from '../media/codecs.js';
 import { MediaError } from '../media/probe.js';
 import { OutputError } from '../pipeline/output.js';
 import { prepareJob } from '../pipeline/process.js';
 import { RangeRequestError } from '../pipeline/range.js';
+import { StepOptionError } from '../steps/step.js';
 
 export class ParamError extends Error {
   constructor(
@@ -65,13 +66,6 @@ export async function checkSubmit(params: JobSubmitParams, stateDir: string, res
     const dir = resolve(params.output?.dir ?? dirname(source));
     output = await freeOutputName(source, dir, codec, reserved);
   }
-  for (const [i, step] of params.steps.entries()) {
-    if (step.op === 'lut') {
-      await resolveLut(step.path, stateDir).catch((e: Error) => {
-        throw new ParamError(`params.steps.${i}.path`, e.message);
-      });
-    }
-  }
   const handles = params.handles ?? 0;
   try {
     const job = await prepareJob({
@@ -90,6 +84,7 @@ export async function checkSubmit(params: JobSubmitParams, stateDir: string, res
 }
 
 function fieldOf(error: Error): string {
+  if (error instanceof StepOptionError) return error.field;
   if (error instanceof MediaError) return 'params.source';
   if (error instanceof RangeRequestError) return /^--handles/.test(error.message) ? 'params.handles' : 'params.range';
   if (error instanceof OutputError) return 'params.output';

@@ -222,19 +222,19 @@ export interface ResolvedModel {
 /** The fallback when no built-in model is the task's default: the slim ESRGAN of that scale. */
 const FALLBACK: Partial<Record<Task, string>> = { 'upscale-x2': 'esrgan-slim-x2', 'upscale-x4': 'esrgan-slim-x4' };
 
+type Candidate = { id: string; task: Task; source: string; licence?: string; origin: ModelOrigin; path: () => Promise<string> };
+
 /**
- * The model to run for a task: `id` when given (built-in, converted or the user's; `<id>-x2`
- * also matches for an upscale-x2 task, so "esrgan-medium" works), else the built-in model
- * marked default for the task, else the slim ESRGAN of the task's scale. Throws one line
- * naming what is available when nothing fits.
+ * The model a task would run, without converting or opening it: `id` when given (built-in,
+ * converted or the user's; `<id>-x2` also matches for an upscale-x2 task, so "esrgan-medium"
+ * works), else the built-in model marked default for the task, else the slim ESRGAN of the
+ * task's scale. Throws one line naming what is available when nothing fits.
  */
-export async function resolveModel(stateDir: string, task: Task, id?: string, builtIns: readonly BuiltInEntry[] = BUILT_IN_MODELS): Promise<ResolvedModel> {
+export async function findModel(stateDir: string, task: Task, id?: string, builtIns: readonly BuiltInEntry[] = BUILT_IN_MODELS): Promise<Candidate> {
   const user = await readIndex(stateDir);
-  const convertible = upscalerjsModels();
-  type Candidate = { id: string; task: Task; source: string; licence?: string; origin: ModelOrigin; path: () => Promise<string> };
   const candidates: Candidate[] = [
     ...builtIns.map((m) => ({ ...m, origin: 'built-in' as const, path: async () => m.path })),
-    ...convertible.map((m) => ({ id: m.id, task: m.task, source: m.source, licence: m.licence, origin: 'converted' as const, path: () => ensureConverted(stateDir, m) })),
+    ...upscalerjsModels().map((m) => ({ id: m.id, task: m.task, source: m.source, licence: m.licence, origin: 'converted' as const, path: () => ensureConverted(stateDir, m) })),
     ...user.map((m) => ({ ...m, origin: 'user' as const, path: async () => join(modelsDir(stateDir), m.file) })),
   ];
   const scale = taskScale(task);
@@ -247,12 +247,18 @@ export async function resolveModel(stateDir: string, task: Task, id?: string, bu
     const why = other ? `model "${wanted}" is for ${other.task}, not ${task}` : wanted === undefined ? `no ${task} model` : `unknown model "${wanted}" for ${task}`;
     throw new Error(`${why}; available: ${available}`);
   }
+  return found;
+}
+
+/** The model to run for a task (see findModel), its ONNX file present: converted now if this is its first use. */
+export async function resolveModel(stateDir: string, task: Task, id?: string, builtIns: readonly BuiltInEntry[] = BUILT_IN_MODELS): Promise<ResolvedModel> {
+  const found = await findModel(stateDir, task, id, builtIns);
   const path = await found.path();
   if (!(await exists(path))) throw new Error(`model "${found.id}" is listed but its file ${path} is missing`);
   return {
     id: found.id,
     task,
-    scale,
+    scale: taskScale(task),
     path,
     origin: found.origin,
     source: found.source,

@@ -6,7 +6,7 @@ import { cachedByFile } from '../file-cache.js';
 import { encodePng } from '../media/png.js';
 import { type MediaInfo, probe } from '../media/probe.js';
 import { frameTime, toNumber } from '../media/rational.js';
-import { inRunningOrder } from '../steps/index.js';
+import { checkSteps, inRunningOrder } from '../steps/index.js';
 import type { Frame } from '../steps/step.js';
 import { StepChain } from './chain.js';
 import { FrameDecoder } from './decode.js';
@@ -132,6 +132,7 @@ export async function previewFrame(request: PreviewRequest, stateDir: string, wo
   if (frame >= media.frames) {
     throw new RangeRequestError(`timeS ${request.timeS} is outside the clip (${(media.frames / fps).toFixed(3)} s)`);
   }
+  await checkSteps(request.steps, stateDir);
   const maxWidth = request.maxWidth ?? DEFAULT_MAX_WIDTH;
   // Even sizes keep every chroma subsampling happy downstream.
   const size =

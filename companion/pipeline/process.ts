@@ -7,7 +7,7 @@ import { outputColour } from '../media/colour.js';
 import { type MediaInfo, probe } from '../media/probe.js';
 import { formatRational } from '../media/rational.js';
 import { addFrames } from '../media/timecode.js';
-import { inRunningOrder, stepDefinition } from '../steps/index.js';
+import { checkSteps, inRunningOrder, stepDefinition } from '../steps/index.js';
 import type { Frame } from '../steps/step.js';
 import { VERSION } from '../version.js';
 import { StepChain } from './chain.js';
@@ -74,7 +74,9 @@ export async function prepareJob(request: ProcessRequest) {
   const range = resolveRange(media, request.range ?? {});
   const codec = codecForOutput(request.output, request.codec);
   const output = await checkOutput(request.input, request.output);
-  const steps = inRunningOrder(request.steps.map((s) => stepDefinition(s.op).options.parse(s) as StepSpec));
+  const parsed = request.steps.map((s) => stepDefinition(s.op).options.parse(s) as StepSpec);
+  await checkSteps(parsed, request.stateDir);
+  const steps = inRunningOrder(parsed);
   return { media, range, codec, output, steps };
 }
 

@@ -11,6 +11,7 @@ import { JobError } from '../jobs/queue.js';
 import { ParamError } from '../jobs/validate.js';
 import { MediaError } from '../media/probe.js';
 import { RangeRequestError } from '../pipeline/range.js';
+import { StepOptionError } from '../steps/step.js';
 import { HANDLERS, type MethodContext } from './methods.js';
 import { isAllowedOrigin, isLoopbackHost, tokensEqual } from './security.js';
 
@@ -38,6 +39,7 @@ function refuse(socket: Duplex, status: number, reason: string): void {
 function toRpcError(error: unknown): RpcError {
   if (error instanceof ParamError) return { code: RPC_ERRORS.invalidParams, message: error.message, data: { field: error.field } };
   if (error instanceof MediaError) return { code: RPC_ERRORS.invalidParams, message: `params.source: ${error.message}`, data: { field: 'params.source' } };
+  if (error instanceof StepOptionError) return { code: RPC_ERRORS.invalidParams, message: `${error.field}: ${error.message}`, data: { field: error.field } };
   if (error instanceof RangeRequestError) return { code: RPC_ERRORS.invalidParams, message: `params.timeS: ${error.message}`, data: { field: 'params.timeS' } };
   if (error instanceof JobError) return { code: RPC_ERRORS[error.kind], message: error.message };
   return { code: RPC_ERRORS.internal, message: error instanceof Error ? error.message.split('\n')[0]! : String(error) };

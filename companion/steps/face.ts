@@ -6,7 +6,8 @@ import { type FaceStep, FaceStepSchema } from '../../src/protocol/recipe.js';
 import { createDetector } from '../face/detect.js';
 import { FaceRestoration } from '../face/restore.js';
 import { openRestorer, registryModels, type Restorer } from '../face/restorer.js';
-import type { StepDefinition } from './step.js';
+import { findModel } from '../models/registry.js';
+import { type StepDefinition, StepOptionError } from './step.js';
 
 // A preview creates the step for every frame it shows; the networks it opened stay open this
 // long after their last use, so the next preview does not load a 300 MB model again.
@@ -44,6 +45,12 @@ export const faceStep: StepDefinition<FaceStep> = {
   op: 'face',
   options: FaceStepSchema,
   describe: (o) => `face${o.model ? ` ${o.model}` : ''}${o.strength < 1 ? ` @ ${o.strength}` : ''}`,
+  async check(options, stateDir) {
+    if (options.model === undefined) return;
+    await findModel(stateDir, 'face', options.model).catch((e: Error) => {
+      throw new StepOptionError('model', e.message);
+    });
+  },
   async create(options, context) {
     const passThrough = { outputSize: (width: number, height: number) => ({ width, height }), flush: async () => [], close: async () => undefined };
     if (options.strength <= 0) return { ...passThrough, push: async (frame) => [frame] };

@@ -6,7 +6,7 @@ import { deflickerStep } from './deflicker.js';
 import { faceStep } from './face.js';
 import { lutStep } from './lut.js';
 import { upscaleStep } from './upscale.js';
-import type { StepDefinition } from './step.js';
+import { type StepDefinition, StepOptionError } from './step.js';
 
 export const STEPS: StepDefinition<any>[] = [cleanStep, deflickerStep, faceStep, upscaleStep, lutStep];
 
@@ -20,4 +20,15 @@ export function stepDefinition(op: StepOp): StepDefinition<StepSpec> {
 export function inRunningOrder(steps: StepSpec[]): StepSpec[] {
   const rank = (s: StepSpec) => STEPS.findIndex((d) => d.op === s.op);
   return [...steps].sort((a, b) => rank(a) - rank(b));
+}
+
+/** Runs every step's check() in recipe order; a refusal says which step (index as given) and option. */
+export async function checkSteps(steps: StepSpec[], stateDir: string): Promise<void> {
+  for (const [index, step] of steps.entries()) {
+    await stepDefinition(step.op)
+      .check?.(step, stateDir)
+      .catch((e: Error) => {
+        throw new StepOptionError(e instanceof StepOptionError ? e.option : 'op', e.message, index);
+      });
+  }
 }

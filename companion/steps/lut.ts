@@ -5,7 +5,7 @@ import { type Interpolation, type PreparedLut, prepareLut } from '../luts/interp
 import { resolveLut } from '../luts/library.js';
 import { inBands } from '../pipeline/frames.js';
 import { shareArrays } from '../pipeline/workers.js';
-import type { StepDefinition } from './step.js';
+import { type StepDefinition, StepOptionError } from './step.js';
 
 const KERNEL = new URL('../luts/interpolate.js', import.meta.url).href;
 
@@ -25,6 +25,11 @@ export const lutStep: StepDefinition<LutStep> = {
   op: 'lut',
   options: LutStepSchema,
   describe: (o) => `lut ${o.path}${o.strength < 1 ? ` @ ${o.strength}` : ''}`,
+  async check(options, stateDir) {
+    await resolveLut(options.path, stateDir).catch((e: Error) => {
+      throw new StepOptionError('path', e.message);
+    });
+  },
   async create(options, context) {
     const { lut } = await resolveLut(options.path, context.stateDir);
     const table = preparedFor(lut, options.interpolation);

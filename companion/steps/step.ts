@@ -46,5 +46,27 @@ export interface StepDefinition<Options = unknown> {
   options: z.ZodType<Options>;
   /** Human-readable summary of an option set, for progress lines and logs. */
   describe(options: Options): string;
+  /**
+   * Checks what the schema cannot, against the state folder (a LUT that must be readable, a
+   * named model that must be installed), so a bad recipe is refused before anything is queued
+   * or written. Throws a StepOptionError naming the option.
+   */
+  check?(options: Options, stateDir: string): Promise<void>;
   create(options: Options, context: StepContext): Promise<StepInstance>;
+}
+
+/** A step option refused by check(); `index` is the step's place in the recipe as given. */
+export class StepOptionError extends Error {
+  constructor(
+    readonly option: string,
+    message: string,
+    readonly index?: number,
+  ) {
+    super(message);
+  }
+
+  /** The refused field as a request names it, e.g. params.steps.1.model. */
+  get field(): string {
+    return `params.steps.${this.index ?? 0}.${this.option}`;
+  }
 }

@@ -134,7 +134,7 @@ describe('keeping the upscaled picture true and steady', () => {
 describe('which networks an upscale runs', () => {
   const own = readBuiltIns(join(REPO, 'models'));
   const ownX2 = own.find((m) => m.task === 'upscale-x2' && m.default)!;
-  const ids = async (scale: 2 | 4, model?: string, builtIns = own) => (await upscalePasses(state, scale, model, builtIns)).map((r) => r.id);
+  const ids = async (scale: 2 | 4, model?: string, builtIns = own) => (await upscalePasses((task, id) => resolveModel(state, task, id, builtIns), scale, model, builtIns)).map((r) => r.id);
 
   it('x4 without a default x4 of our own runs our default x2 twice; with one, that one', async () => {
     expect(ownX2).toBeDefined();

@@ -4,11 +4,11 @@
 // (upscale-lowpass.ts) and its detail is held steady where the picture does not change
 // (upscale-temporal.ts).
 import { type UpscaleStep, UpscaleStepSchema } from '../../src/protocol/recipe.js';
-import { BUILT_IN_MODELS, type BuiltInEntry, resolveModel, type ResolvedModel } from '../models/registry.js';
+import { BUILT_IN_MODELS, type BuiltInEntry, findModel, resolveModel, type ResolvedModel, type Task } from '../models/registry.js';
 import { sessionRunner, tileBatch } from '../models/runtime.js';
 import { defaultBytesPerPixel, defaultMemoryBudget, type Planar, runTiled, tileSizeForBudget, type TileOptions } from '../models/tiling.js';
 import { sharedFrame } from '../pipeline/frames.js';
-import type { StepDefinition } from './step.js';
+import { type StepDefinition, StepOptionError } from './step.js';
 import { framePlanar, planarIntoFrame } from './upscale-planes.js';
 import { matchLowFrequencies } from './upscale-lowpass.js';
 import { DetailStabilizer } from './upscale-temporal.js';
@@ -22,22 +22,28 @@ export const UPSCALE_TILES = { context: 16, overlap: 16 } as const;
 const CPU_TILE = 384;
 
 /**
- * The networks an upscale runs, in order. Without a default x4 network of our own, x4 runs our
- * default x2 twice, which measures better than the ESRGAN x4 fallback (on bicubic-reduced
- * photos +0.54 dB over lanczos, against -1.11 dB); an x2 model named for x4 runs twice too.
+ * The networks an upscale runs, in order, found by `lookup` (resolveModel to run them,
+ * findModel to check a recipe). Without a default x4 network of our own, x4 runs our default
+ * x2 twice, which measures better than the ESRGAN x4 fallback (on bicubic-reduced photos
+ * +0.54 dB over lanczos, against -1.11 dB); an x2 model named for x4 runs twice too.
  */
-export async function upscalePasses(stateDir: string, scale: 2 | 4, model?: string, builtIns: readonly BuiltInEntry[] = BUILT_IN_MODELS): Promise<ResolvedModel[]> {
-  if (scale === 2) return [await resolveModel(stateDir, 'upscale-x2', model, builtIns)];
+export async function upscalePasses<M>(
+  lookup: (task: Task, id?: string) => Promise<M>,
+  scale: 2 | 4,
+  model?: string,
+  builtIns: readonly BuiltInEntry[] = BUILT_IN_MODELS,
+): Promise<M[]> {
+  if (scale === 2) return [await lookup('upscale-x2', model)];
   const ownX2 = builtIns.find((m) => m.task === 'upscale-x2' && m.default);
   if (model === undefined && ownX2 && !builtIns.some((m) => m.task === 'upscale-x4' && m.default)) {
-    const twice = await resolveModel(stateDir, 'upscale-x2', ownX2.id, builtIns);
+    const twice = await lookup('upscale-x2', ownX2.id);
     return [twice, twice];
   }
   try {
-    return [await resolveModel(stateDir, 'upscale-x4', model, builtIns)];
+    return [await lookup('upscale-x4', model)];
   } catch (error) {
     if (model === undefined) throw error;
-    const twice = await resolveModel(stateDir, 'upscale-x2', model, builtIns).catch(() => {
+    const twice = await lookup('upscale-x2', model).catch(() => {
       throw error;
     });
     return [twice, twice];
@@ -71,8 +77,15 @@ export const upscaleStep: StepDefinition<UpscaleStep> = {
   op: 'upscale',
   options: UpscaleStepSchema,
   describe: (o) => `upscale x${o.scale}${o.model ? ` (${o.model})` : ''}`,
+  async check(options, stateDir) {
+    await upscalePasses((task, id) => findModel(stateDir, task, id), options.scale, options.model).catch((e: Error) => {
+      throw new StepOptionError('model', e.message);
+    });
+  },
   async create(options, context) {
-    const passes = await Promise.all((await upscalePasses(context.stateDir, options.scale, options.model)).map((r) => openPass(r, context.frames)));
+    const passes = await Promise.all(
+      (await upscalePasses((task, id) => resolveModel(context.stateDir, task, id), options.scale, options.model)).map((r) => openPass(r, context.frames)),
+    );
     return {
       outputSize: (width, height) => ({ width: width * options.scale, height: height * options.scale }),
       async push(frame) {
