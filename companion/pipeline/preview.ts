@@ -73,10 +73,7 @@ function proxiesIn(stateDir: string): PreviewProxies {
 async function readFrame(media: MediaInfo, frame: number, size: { width: number; height: number }, proxies: PreviewProxies): Promise<Frame> {
   const proxy = await proxies.find(media, size);
   if (proxy && frame < proxy.frames) return readProxyFrame(proxy, frame);
-  const value = await readOn(media, frame, size);
-  // Until the proxy is there, this preview's clip gets one built (once this preview is read).
-  void proxies.build(media, size).catch(() => undefined);
-  return value;
+  return readOn(media, frame, size);
 }
 
 async function readOn(media: MediaInfo, frame: number, size: { width: number; height: number }): Promise<Frame> {
@@ -139,7 +136,8 @@ export async function previewFrame(request: PreviewRequest, stateDir: string, wo
     media.width > maxWidth
       ? { width: maxWidth - (maxWidth % 2), height: Math.max(2, Math.round((media.height * maxWidth) / media.width / 2) * 2) }
       : { width: media.width, height: media.height };
-  const { frame: before, png: beforePng } = await decodedFrame(media, frame, size, proxiesIn(stateDir));
+  const proxies = proxiesIn(stateDir);
+  const { frame: before, png: beforePng } = await decodedFrame(media, frame, size, proxies);
   const chain = await StepChain.create(inRunningOrder(request.steps), media, size, stateDir, workers, 1);
   try {
     // Steps may work in place, so they get a copy and `before` stays the source picture.
@@ -154,5 +152,8 @@ export async function previewFrame(request: PreviewRequest, stateDir: string, wo
     };
   } finally {
     await chain.close();
+    // Until the proxy is there, this clip gets one built, started once this preview has been
+    // answered, so that its decode does not compete with this one.
+    setImmediate(() => void proxies.build(media, size).catch(() => undefined));
   }
 }
