@@ -4,6 +4,8 @@
 // for the block kernels, only the blocks whose top row lies in the band, so bands never
 // race. Planes are float32 in 8-bit units (0..255) so thresholds read like 8-bit codes.
 
+import { DCT_SCALE, fdct8x8, idct8x8Add } from './clean-dct.js';
+
 const TO_8BIT = 255 / 65535;
 const TO_16BIT = 65535 / 255;
 // BT.709, full range: what the pipeline decodes to and what encoders expect back.
@@ -217,17 +219,26 @@ export function buildPyramid(p: Pyramid, width: number, height: number, first: n
   }
 }
 
-function sad8(a: Float32Array, b: Float32Array, stride: number, ia: number, ib: number): number {
+/**
+ * Sum of absolute differences of two 8x8 blocks plus `bias`; Infinity as soon as a partial
+ * sum exceeds `limit` (sums only grow, so such a block can never win).
+ */
+function sad8(a: Float32Array, b: Float32Array, stride: number, ia: number, ib: number, bias: number, limit: number): number {
   let s = 0;
   for (let r = 0; r < 8; r++) {
     const ra = ia + r * stride;
     const rb = ib + r * stride;
     for (let c = 0; c < 8; c++) s += Math.abs(a[ra + c]! - b[rb + c]!);
+    if (s + bias > limit) return Infinity;
   }
-  return s;
+  return s + bias;
 }
 
-function ssd8(a: Float32Array, b: Float32Array, stride: number, ia: number, ib: number): number {
+/**
+ * Sum of squared differences of two 8x8 blocks; Infinity once a partial sum exceeds `limit`
+ * or is too large to beat a still cost of `still` (see estimateMotion).
+ */
+function ssd8(a: Float32Array, b: Float32Array, stride: number, ia: number, ib: number, limit: number, still: number): number {
   let s = 0;
   for (let r = 0; r < 8; r++) {
     const ra = ia + r * stride;
@@ -236,11 +247,84 @@ function ssd8(a: Float32Array, b: Float32Array, stride: number, ia: number, ib: 
       const d = a[ra + c]! - b[rb + c]!;
       s += d * d;
     }
+    if (s > limit || s * 1.1 + 16 >= still) return Infinity;
   }
   return s;
 }
 
 const clampInt = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
+
+/**
+ * The best candidate of a search so far. Candidates may be tried in any order (the likely
+ * ones first, so the rest can stop early): ties go to the lowest scan index `i`, which keeps
+ * the choice a plain scan with `<` would make.
+ */
+class Best {
+  s = Infinity;
+  dx = 0;
+  dy = 0;
+  i = Infinity;
+
+  reset(dx: number, dy: number): void {
+    this.s = Infinity;
+    this.i = Infinity;
+    this.dx = dx;
+    this.dy = dy;
+  }
+
+  offer(s: number, dx: number, dy: number, i: number): void {
+    if (s < this.s || (s === this.s && s < Infinity && i < this.i)) {
+      this.s = s;
+      this.dx = dx;
+      this.dy = dy;
+      this.i = i;
+    }
+  }
+}
+
+/** Offers the block at `ia` of `a` moved by (dx, dy) in `b` (a level of size w x h), if it lies on it. */
+function offerSad(best: Best, a: Float32Array, b: Float32Array, w: number, h: number, ox: number, oy: number, dx: number, dy: number, bias: number, i: number): void {
+  if (ox + dx < 0 || ox + dx > w - 8 || oy + dy < 0 || oy + dy > h - 8) return;
+  const ia = oy * w + ox;
+  best.offer(sad8(a, b, w, ia, ia + dy * w + dx, bias, best.s), dx, dy, i);
+}
+
+/**
+ * Full-resolution costs of one 8x8 block at (ox, oy) of `cur` against `ref`: the squared
+ * difference for a displacement, Infinity off the picture. Costs within ±2 of (cx, cy) are
+ * kept, as the search, the still test and the sub-pixel fit ask for the same ones.
+ */
+class BlockCosts {
+  ox = 0;
+  oy = 0;
+  cx = 0;
+  cy = 0;
+  private readonly known = new Float64Array(25);
+
+  constructor(private readonly cur: Float32Array, private readonly ref: Float32Array, private readonly width: number, private readonly height: number) {}
+
+  reset(ox: number, oy: number, cx: number, cy: number): void {
+    this.ox = ox;
+    this.oy = oy;
+    this.cx = cx;
+    this.cy = cy;
+    this.known.fill(NaN);
+  }
+
+  /** The cost of (dx, dy), or Infinity if ssd8 gives up on it for `limit` or `still` (those are not kept). */
+  at(dx: number, dy: number, limit = Infinity, still = Infinity): number {
+    const { ox, oy, width } = this;
+    if (ox + dx < 0 || ox + dx > width - 8 || oy + dy < 0 || oy + dy > this.height - 8) return Infinity;
+    const ex = dx - this.cx + 2;
+    const ey = dy - this.cy + 2;
+    const j = ex >= 0 && ex <= 4 && ey >= 0 && ey <= 4 ? ey * 5 + ex : -1;
+    if (j >= 0 && this.known[j] === this.known[j]) return this.known[j]!;
+    const ia = oy * width + ox;
+    const s = ssd8(this.cur, this.ref, width, ia, ia + dy * width + dx, limit, still);
+    if (j >= 0 && s < Infinity) this.known[j] = s;
+    return s;
+  }
+}
 
 /**
  * Block motion from `cur` to `ref`: a coarse full search on the quarter level around zero
@@ -264,6 +348,9 @@ export function estimateMotion(
   const w2 = width >> 2;
   const h2 = height >> 2;
   const coarse = w2 >= 8 && h2 >= 8;
+  const costs = new BlockCosts(cur.y, ref.y, width, height);
+  const best = new Best();
+  const side = 2 * search + 1;
   for (let my = Math.ceil(y0 / 16); my * 16 < y1; my++) {
     for (let mx = 0; mx < mw; mx++) {
       // Predictor: mean of the related field over this macroblock's 8x8 blocks.
@@ -283,122 +370,97 @@ export function estimateMotion(
         px /= n;
         py /= n;
       }
-      // Quarter level: 8x8 window centred on the macroblock.
+      // Quarter level: 8x8 window centred on the macroblock, candidates indexed in scan
+      // order (the window around zero, then the one around the prediction).
       let vx2 = Math.round(px / 4);
       let vy2 = Math.round(py / 4);
       if (coarse) {
         const ox = clampInt(4 * mx - 2, 0, w2 - 8);
         const oy = clampInt(4 * my - 2, 0, h2 - 8);
-        const ia = oy * w2 + ox;
-        let best = Infinity;
-        let bx = 0;
-        let by = 0;
-        const centres = pred && (vx2 !== 0 || vy2 !== 0) ? [0, 0, vx2, vy2] : [0, 0];
-        for (let c = 0; c < centres.length; c += 2) {
-          const cx = centres[c]!;
-          const cy = centres[c + 1]!;
+        const second = pred !== null && (vx2 !== 0 || vy2 !== 0);
+        const inFirst = Math.abs(vx2) <= search && Math.abs(vy2) <= search;
+        const zeroAt = search * side + search;
+        const predAt = inFirst ? (vy2 + search) * side + vx2 + search : side * side + zeroAt;
+        best.reset(0, 0);
+        // A small bias to the zero vector keeps flat areas still.
+        offerSad(best, cur.y2, ref.y2, w2, h2, ox, oy, 0, 0, 0, zeroAt);
+        if (second) offerSad(best, cur.y2, ref.y2, w2, h2, ox, oy, vx2, vy2, 4, predAt);
+        for (let c = 0; c < (second ? 2 : 1); c++) {
+          const cx = c === 0 ? 0 : vx2;
+          const cy = c === 0 ? 0 : vy2;
           for (let dy = cy - search; dy <= cy + search; dy++) {
-            if (oy + dy < 0 || oy + dy > h2 - 8) continue;
             for (let dx = cx - search; dx <= cx + search; dx++) {
-              if (ox + dx < 0 || ox + dx > w2 - 8) continue;
-              // A small bias to the zero vector keeps flat areas still.
-              const s = sad8(cur.y2, ref.y2, w2, ia, ia + dy * w2 + dx) + (dx === 0 && dy === 0 ? 0 : 4);
-              if (s < best) {
-                best = s;
-                bx = dx;
-                by = dy;
-              }
+              const i = c * side * side + (dy - cy + search) * side + dx - cx + search;
+              if (i === zeroAt || (second && i === predAt)) continue;
+              // The second window skips what the first (around zero) already tried.
+              if (c > 0 && Math.abs(dx) <= search && Math.abs(dy) <= search) continue;
+              offerSad(best, cur.y2, ref.y2, w2, h2, ox, oy, dx, dy, 4, i);
             }
           }
         }
-        vx2 = bx;
-        vy2 = by;
+        vx2 = best.dx;
+        vy2 = best.dy;
       }
       // Half level: 8x8 window on the macroblock, ±1 around the coarse vector.
       let vx1 = 2 * vx2;
       let vy1 = 2 * vy2;
-      {
+      if (w1 >= 8 && h1 >= 8) {
         const ox = clampInt(8 * mx, 0, w1 - 8);
         const oy = clampInt(8 * my, 0, h1 - 8);
-        const ia = oy * w1 + ox;
-        let best = Infinity;
-        let bx = vx1;
-        let by = vy1;
-        if (w1 >= 8 && h1 >= 8) {
-          for (let dy = vy1 - 1; dy <= vy1 + 1; dy++) {
-            if (oy + dy < 0 || oy + dy > h1 - 8) continue;
-            for (let dx = vx1 - 1; dx <= vx1 + 1; dx++) {
-              if (ox + dx < 0 || ox + dx > w1 - 8) continue;
-              const s = sad8(cur.y1, ref.y1, w1, ia, ia + dy * w1 + dx);
-              if (s < best) {
-                best = s;
-                bx = dx;
-                by = dy;
-              }
-            }
-          }
+        best.reset(vx1, vy1);
+        offerSad(best, cur.y1, ref.y1, w1, h1, ox, oy, vx1, vy1, 0, 4);
+        for (let i = 0; i < 9; i++) {
+          if (i !== 4) offerSad(best, cur.y1, ref.y1, w1, h1, ox, oy, vx1 + (i % 3) - 1, vy1 + ((i / 3) | 0) - 1, 0, i);
         }
-        vx1 = bx;
-        vy1 = by;
+        vx1 = best.dx;
+        vy1 = best.dy;
       }
       // Full resolution: each 8x8 block, ±1 around the half-level vector, then sub-pixel.
       for (let j = 0; j < 2; j++) for (let i = 0; i < 2; i++) {
         const bx = 2 * mx + i;
         const by = 2 * my + j;
         if (bx >= bw || by >= bh) continue;
-        const ox = Math.min(8 * bx, width - 8);
-        const oy = Math.min(8 * by, height - 8);
-        const ia = oy * width + ox;
-        const cost = (dx: number, dy: number): number =>
-          ox + dx < 0 || ox + dx > width - 8 || oy + dy < 0 || oy + dy > height - 8
-            ? Infinity
-            : ssd8(cur.y, ref.y, width, ia, ia + dy * width + dx);
-        let best = Infinity;
-        let cx = 2 * vx1;
-        let cy = 2 * vy1;
-        let fx = cx;
-        let fy = cy;
-        for (let dy = cy - 1; dy <= cy + 1; dy++) {
-          for (let dx = cx - 1; dx <= cx + 1; dx++) {
-            const s = cost(dx, dy);
-            if (s < best) {
-              best = s;
-              fx = dx;
-              fy = dy;
-            }
-          }
-        }
+        const cx = 2 * vx1;
+        const cy = 2 * vy1;
+        costs.reset(Math.min(8 * bx, width - 8), Math.min(8 * by, height - 8), cx, cy);
         // Still areas keep the zero vector (no sub-pixel jitter from noise), unless another
-        // match is clearly better.
-        const still = cost(0, 0);
-        if (best === Infinity || still <= best * 1.1 + 16) {
-          fx = 0;
-          fy = 0;
-          best = still;
-          const b = by * bw + bx;
+        // match is clearly better. Knowing the still cost first, the search drops candidates
+        // as soon as they cannot be clearly better; if none is left, the block is still.
+        const still = costs.at(0, 0);
+        best.reset(cx, cy);
+        best.offer(costs.at(cx, cy, Infinity, still), cx, cy, 4);
+        for (let k = 0; k < 9; k++) {
+          const dx = cx + (k % 3) - 1;
+          const dy = cy + ((k / 3) | 0) - 1;
+          if (k !== 4) best.offer(costs.at(dx, dy, best.s, still), dx, dy, k);
+        }
+        const fx = best.dx;
+        const fy = best.dy;
+        const score = best.s;
+        const b = by * bw + bx;
+        if (score === Infinity || still <= score * 1.1 + 16) {
           out[2 * b] = 0;
           out[2 * b + 1] = 0;
-          err[b] = best / 64;
+          err[b] = still / 64;
           continue;
         }
         let sx = 0;
         let sy = 0;
-        const l = cost(fx - 1, fy);
-        const r = cost(fx + 1, fy);
-        const u = cost(fx, fy - 1);
-        const d = cost(fx, fy + 1);
+        const l = costs.at(fx - 1, fy);
+        const r = costs.at(fx + 1, fy);
+        const u = costs.at(fx, fy - 1);
+        const d = costs.at(fx, fy + 1);
         if (l < Infinity && r < Infinity) {
-          const den = l - 2 * best + r;
+          const den = l - 2 * score + r;
           if (den > 0) sx = Math.max(-0.5, Math.min(0.5, (l - r) / (2 * den)));
         }
         if (u < Infinity && d < Infinity) {
-          const den = u - 2 * best + d;
+          const den = u - 2 * score + d;
           if (den > 0) sy = Math.max(-0.5, Math.min(0.5, (u - d) / (2 * den)));
         }
-        const b = by * bw + bx;
         out[2 * b] = fx + sx;
         out[2 * b + 1] = fy + sy;
-        err[b] = best / 64;
+        err[b] = score / 64;
       }
     }
   }
@@ -428,6 +490,18 @@ function cubic(f: number, w: Float64Array): void {
   w[3] = 0.5 * f3 - 0.5 * f2;
 }
 
+/** Stores one pixel's match and its squared difference to the current frame. */
+function keepMatch(cur: Planes, pred: Planes, diff2: Float32Array, p: number, py: number, pcb: number, pcr: number): void {
+  pred.y[p] = py;
+  pred.cb[p] = pcb;
+  pred.cr[p] = pcr;
+  const d = cur.y[p]! - py;
+  const dcb = cur.cb[p]! - pcb;
+  const dcr = cur.cr[p]! - pcr;
+  // Colour counts too: an edge between two colours of equal luma must not smear.
+  diff2[p] = d * d + 2 * (dcb * dcb + dcr * dcr);
+}
+
 /**
  * Motion compensation of one neighbour: its picture moved onto the current frame by the
  * block vectors (luma bicubic, which keeps detail; chroma bilinear), and its squared
@@ -439,52 +513,97 @@ export function warp(cur: Planes, ref: Planes, vectors: Float32Array, width: num
   const bw = Math.ceil(width / 8);
   const wx = new Float64Array(4);
   const wy = new Float64Array(4);
+  // A block's reference rows filtered horizontally, 8 per row (up to 8 + 3 rows).
+  const across = new Float64Array(88);
   const maxX = width - 1.001;
   const maxY = height - 1.001;
-  for (let y = y0; y < y1; y++) {
-    const brow = (y >> 3) * bw;
-    for (let x = 0; x < width; x++) {
-      const b = brow + (x >> 3);
-      let fx = x + vectors[2 * b]!;
-      let fy = y + vectors[2 * b + 1]!;
-      fx = fx < 0 ? 0 : fx > maxX ? maxX : fx;
-      fy = fy < 0 ? 0 : fy > maxY ? maxY : fy;
-      const ix = fx | 0;
-      const iy = fy | 0;
-      const ax = fx - ix;
-      const ay = fy - iy;
-      const p = y * width + x;
-      let py: number;
-      if (ax === 0 && ay === 0) {
-        py = ref.y[iy * width + ix]!;
-      } else if (ix >= 1 && iy >= 1 && ix + 2 < width && iy + 2 < height) {
-        cubic(ax, wx);
-        cubic(ay, wy);
-        py = 0;
-        for (let j = 0; j < 4; j++) {
-          const r = (iy - 1 + j) * width + ix - 1;
-          py += wy[j]! * (wx[0]! * ref.y[r]! + wx[1]! * ref.y[r + 1]! + wx[2]! * ref.y[r + 2]! + wx[3]! * ref.y[r + 3]!);
+  for (let ya = y0, yb = y0; ya < y1; ya = yb) {
+    yb = Math.min(y1, (ya & ~7) + 8);
+    const brow = (ya >> 3) * bw;
+    for (let x0 = 0; x0 < width; x0 += 8) {
+      const x1 = Math.min(x0 + 8, width);
+      const b = brow + (x0 >> 3);
+      const vx = vectors[2 * b]!;
+      const vy = vectors[2 * b + 1]!;
+      // One vector per block: where no sample needs clamping and the taps stay on the
+      // picture, the fraction (and so the filter) is the block's, and each filtered
+      // reference row serves up to four output rows.
+      const fx0 = x0 + vx;
+      const fy0 = ya + vy;
+      const ix0 = fx0 | 0;
+      const iy0 = fy0 | 0;
+      let shared = fx0 >= 0 && x1 - 1 + vx <= maxX && fy0 >= 0 && yb - 1 + vy <= maxY;
+      let ax = shared ? fx0 - ix0 : 0;
+      let ay = shared ? fy0 - iy0 : 0;
+      if (shared && (ax !== 0 || ay !== 0)) {
+        shared = ix0 >= 1 && iy0 >= 1 && ix0 + (x1 - x0) + 1 < width && iy0 + (yb - ya) + 1 < height;
+        if (shared) {
+          cubic(ax, wx);
+          cubic(ay, wy);
+          for (let j = 0; j < yb - ya + 3; j++) {
+            const r = (iy0 - 1 + j) * width + ix0 - 1;
+            for (let c = 0; c < x1 - x0; c++) {
+              const i = r + c;
+              across[j * 8 + c] = wx[0]! * ref.y[i]! + wx[1]! * ref.y[i + 1]! + wx[2]! * ref.y[i + 2]! + wx[3]! * ref.y[i + 3]!;
+            }
+          }
         }
-      } else {
-        const i = iy * width + ix;
-        py = (1 - ay) * ((1 - ax) * ref.y[i]! + ax * ref.y[i + 1]!) + ay * ((1 - ax) * ref.y[i + width]! + ax * ref.y[i + width + 1]!);
       }
-      const i00 = iy * width + ix;
-      const i10 = i00 + width;
-      const w00 = (1 - ax) * (1 - ay);
-      const w01 = ax * (1 - ay);
-      const w10 = (1 - ax) * ay;
-      const w11 = ax * ay;
-      const pcb = w00 * ref.cb[i00]! + w01 * ref.cb[i00 + 1]! + w10 * ref.cb[i10]! + w11 * ref.cb[i10 + 1]!;
-      const pcr = w00 * ref.cr[i00]! + w01 * ref.cr[i00 + 1]! + w10 * ref.cr[i10]! + w11 * ref.cr[i10 + 1]!;
-      pred.y[p] = py;
-      pred.cb[p] = pcb;
-      pred.cr[p] = pcr;
-      const d = cur.y[p]! - py;
-      const dcb = cur.cb[p]! - pcb;
-      const dcr = cur.cr[p]! - pcr;
-      // Colour counts too: an edge between two colours of equal luma must not smear.
-      diff2[p] = d * d + 2 * (dcb * dcb + dcr * dcr);
+      if (shared && ax === 0 && ay === 0) {
+        // A whole-pixel vector: a plain copy, the common case in still pictures.
+        const shift = (iy0 - ya) * width + ix0 - x0;
+        for (let y = ya; y < yb; y++) {
+          for (let p = y * width + x0, e = p + x1 - x0; p < e; p++) keepMatch(cur, pred, diff2, p, ref.y[p + shift]!, ref.cb[p + shift]!, ref.cr[p + shift]!);
+        }
+        continue;
+      }
+      for (let y = ya; y < yb; y++) {
+        for (let x = x0; x < x1; x++) {
+          let ix = ix0 + x - x0;
+          let iy = iy0 + y - ya;
+          let py: number;
+          if (shared) {
+            const a = (y - ya) * 8 + x - x0;
+            py = 0;
+            for (let j = 0; j < 4; j++) py += wy[j]! * across[a + j * 8]!;
+          } else {
+            const fx = Math.min(maxX, Math.max(0, x + vx));
+            const fy = Math.min(maxY, Math.max(0, y + vy));
+            ix = fx | 0;
+            iy = fy | 0;
+            ax = fx - ix;
+            ay = fy - iy;
+            if (ax === 0 && ay === 0) {
+              py = ref.y[iy * width + ix]!;
+            } else if (ix >= 1 && iy >= 1 && ix + 2 < width && iy + 2 < height) {
+              cubic(ax, wx);
+              cubic(ay, wy);
+              py = 0;
+              for (let j = 0; j < 4; j++) {
+                const r = (iy - 1 + j) * width + ix - 1;
+                py += wy[j]! * (wx[0]! * ref.y[r]! + wx[1]! * ref.y[r + 1]! + wx[2]! * ref.y[r + 2]! + wx[3]! * ref.y[r + 3]!);
+              }
+            } else {
+              const i = iy * width + ix;
+              py = (1 - ay) * ((1 - ax) * ref.y[i]! + ax * ref.y[i + 1]!) + ay * ((1 - ax) * ref.y[i + width]! + ax * ref.y[i + width + 1]!);
+            }
+          }
+          const p = y * width + x;
+          const i00 = iy * width + ix;
+          let pcb = ref.cb[i00]!;
+          let pcr = ref.cr[i00]!;
+          if (ax !== 0 || ay !== 0) {
+            const i10 = i00 + width;
+            const w00 = (1 - ax) * (1 - ay);
+            const w01 = ax * (1 - ay);
+            const w10 = (1 - ax) * ay;
+            const w11 = ax * ay;
+            pcb = w00 * pcb + w01 * ref.cb[i00 + 1]! + w10 * ref.cb[i10]! + w11 * ref.cb[i10 + 1]!;
+            pcr = w00 * pcr + w01 * ref.cr[i00 + 1]! + w10 * ref.cr[i10]! + w11 * ref.cr[i10 + 1]!;
+          }
+          keepMatch(cur, pred, diff2, p, py, pcb, pcr);
+        }
+      }
     }
   }
 }
@@ -533,6 +652,25 @@ export function blend(cur: Planes, preds: Planes[], diffs: Float32Array[], param
   }
 }
 
+/** Weight of sample q in the luma- and colour-guided mean at p; the same both ways round. */
+function guideWeight(src: Planes, p: number, q: number, inv: number, invC: number): number {
+  const d = src.y[q]! - src.y[p]!;
+  const db = src.cb[q]! - src.cb[p]!;
+  const dr = src.cr[q]! - src.cr[p]!;
+  return Math.exp(-d * d * inv - (db * db + dr * dr) * invC);
+}
+
+/** Weights from each sample of row r to the samples 2 rows down: 2 left, below, 2 right, at [x], [width + x], [2·width + x]. */
+function weightsDown(src: Planes, r: number, width: number, inv: number, invC: number, w: Float64Array): void {
+  const row = r * width;
+  const below = row + 2 * width;
+  for (let x = 0; x < width; x++) {
+    if (x >= 2) w[x] = guideWeight(src, row + x, below + x - 2, inv, invC);
+    w[width + x] = guideWeight(src, row + x, below + x, inv, invC);
+    if (x + 2 < width) w[2 * width + x] = guideWeight(src, row + x, below + x + 2, inv, invC);
+  }
+}
+
 /**
  * Chroma cleaned under the guidance of luma: each chroma sample becomes a weighted mean of
  * its 5x5 neighbourhood (every other sample), weighted by how alike the luma and the colour
@@ -544,9 +682,21 @@ export function guideChroma(src: Planes, sigma: number, sigmaC: number, width: n
   const y1 = Math.floor(end / width);
   const inv = sigma > 0 ? 1 / (2 * sigma * sigma) : 0;
   const invC = sigmaC > 0 ? 1 / (2 * sigmaC * sigmaC) : 0;
+  // Each pair's weight is computed once: along the row into `right`, and downwards into a
+  // ring of three rows' weightsDown, so row y finds those from row y - 2 still there.
+  const right = new Float64Array(width);
+  const down = [0, 1, 2].map(() => new Float64Array(3 * width));
+  if (sigma > 0) for (let r = Math.max(0, y0 - 2); r < y0; r++) if (r + 2 < height) weightsDown(src, r, width, inv, invC, down[r % 3]!);
   for (let y = y0; y < y1; y++) {
+    const up = down[(y + 1) % 3]!;
+    const here = down[y % 3]!;
+    const row = y * width;
+    if (sigma > 0) {
+      if (y + 2 < height) weightsDown(src, y, width, inv, invC, here);
+      for (let x = 0; x + 2 < width; x++) right[x] = guideWeight(src, row + x, row + x + 2, inv, invC);
+    }
     for (let x = 0; x < width; x++) {
-      const p = y * width + x;
+      const p = row + x;
       const l = src.y[p]!;
       let cb = src.cb[p]!;
       let cr = src.cr[p]!;
@@ -554,19 +704,56 @@ export function guideChroma(src: Planes, sigma: number, sigmaC: number, width: n
         let scb = 2 * cb;
         let scr = 2 * cr;
         let sw = 2;
-        for (let dy = -2; dy <= 2; dy += 2) {
-          const yy = y + dy;
-          if (yy < 0 || yy >= height) continue;
-          for (let dx = -2; dx <= 2; dx += 2) {
-            const xx = x + dx;
-            if (xx < 0 || xx >= width || (dx === 0 && dy === 0)) continue;
-            const q = yy * width + xx;
-            const d = src.y[q]! - l;
-            const db = src.cb[q]! - cb;
-            const dr = src.cr[q]! - cr;
-            const w = Math.exp(-d * d * inv - (db * db + dr * dr) * invC);
-            scb += w * src.cb[q]!;
-            scr += w * src.cr[q]!;
+        const west = x >= 2;
+        const east = x + 2 < width;
+        // Neighbours in reading order; each weight is the one stored for that pair.
+        if (y >= 2) {
+          const q = p - 2 * width;
+          if (west) {
+            const w = up[2 * width + x - 2]!;
+            scb += w * src.cb[q - 2]!;
+            scr += w * src.cr[q - 2]!;
+            sw += w;
+          }
+          const w = up[width + x]!;
+          scb += w * src.cb[q]!;
+          scr += w * src.cr[q]!;
+          sw += w;
+          if (east) {
+            const w = up[x + 2]!;
+            scb += w * src.cb[q + 2]!;
+            scr += w * src.cr[q + 2]!;
+            sw += w;
+          }
+        }
+        if (west) {
+          const w = right[x - 2]!;
+          scb += w * src.cb[p - 2]!;
+          scr += w * src.cr[p - 2]!;
+          sw += w;
+        }
+        if (east) {
+          const w = right[x]!;
+          scb += w * src.cb[p + 2]!;
+          scr += w * src.cr[p + 2]!;
+          sw += w;
+        }
+        if (y + 2 < height) {
+          const q = p + 2 * width;
+          if (west) {
+            const w = here[x]!;
+            scb += w * src.cb[q - 2]!;
+            scr += w * src.cr[q - 2]!;
+            sw += w;
+          }
+          const w = here[width + x]!;
+          scb += w * src.cb[q]!;
+          scr += w * src.cr[q]!;
+          sw += w;
+          if (east) {
+            const w = here[2 * width + x]!;
+            scb += w * src.cb[q + 2]!;
+            scr += w * src.cr[q + 2]!;
             sw += w;
           }
         }
@@ -584,57 +771,11 @@ export function guideChroma(src: Planes, sigma: number, sigmaC: number, width: n
   }
 }
 
-// 8-point orthonormal DCT-II basis, row k = frequency k.
-const DCT = new Float64Array(64);
-for (let k = 0; k < 8; k++) {
-  for (let n = 0; n < 8; n++) DCT[k * 8 + n] = (k === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * n + 1) * k * Math.PI) / 16);
-}
-
 /** Block shifts used by dctShrink, by how many are asked for (1, 2, 4 or 8); off the codec grid, so they add no steps on it. */
 const SHIFTS: number[][] = [[1, 1], [5, 5], [3, 7], [7, 3], [1, 5], [5, 1], [3, 3], [7, 7]];
 
-// The basis is even (k even) or odd (k odd) about the block's middle, so each 8-point
-// transform is two 4x4 products on sums and differences: half the multiplications.
-const HALF = new Float64Array(32);
-for (let k = 0; k < 8; k++) for (let n = 0; n < 4; n++) HALF[k * 4 + n] = DCT[k * 8 + n]!;
-
-/** 8-point forward DCT of src[o + i·step], i = 0..7, into dst at the same places. */
-function fdct8(src: Float64Array, dst: Float64Array, o: number, step: number): void {
-  const v0 = src[o]!, v1 = src[o + step]!, v2 = src[o + 2 * step]!, v3 = src[o + 3 * step]!;
-  const v4 = src[o + 4 * step]!, v5 = src[o + 5 * step]!, v6 = src[o + 6 * step]!, v7 = src[o + 7 * step]!;
-  const s0 = v0 + v7, s1 = v1 + v6, s2 = v2 + v5, s3 = v3 + v4;
-  const d0 = v0 - v7, d1 = v1 - v6, d2 = v2 - v5, d3 = v3 - v4;
-  for (let k = 0; k < 8; k += 2) {
-    const h = k * 4;
-    dst[o + k * step] = HALF[h]! * s0 + HALF[h + 1]! * s1 + HALF[h + 2]! * s2 + HALF[h + 3]! * s3;
-    const g = h + 4;
-    dst[o + (k + 1) * step] = HALF[g]! * d0 + HALF[g + 1]! * d1 + HALF[g + 2]! * d2 + HALF[g + 3]! * d3;
-  }
-}
-
-/** 8-point inverse DCT of src[o + i·step] into dst at the same places. */
-function idct8(src: Float64Array, dst: Float64Array, o: number, step: number): void {
-  const c0 = src[o]!, c1 = src[o + step]!, c2 = src[o + 2 * step]!, c3 = src[o + 3 * step]!;
-  const c4 = src[o + 4 * step]!, c5 = src[o + 5 * step]!, c6 = src[o + 6 * step]!, c7 = src[o + 7 * step]!;
-  for (let n = 0; n < 4; n++) {
-    const e = HALF[n]! * c0 + HALF[8 + n]! * c2 + HALF[16 + n]! * c4 + HALF[24 + n]! * c6;
-    const d = HALF[4 + n]! * c1 + HALF[12 + n]! * c3 + HALF[20 + n]! * c5 + HALF[28 + n]! * c7;
-    dst[o + n * step] = e + d;
-    dst[o + (7 - n) * step] = e - d;
-  }
-}
-
-/** 2D forward DCT of an 8x8 block in place, `t` scratch. */
-function fdct2(b: Float64Array, t: Float64Array): void {
-  for (let r = 0; r < 8; r++) fdct8(b, t, r * 8, 1);
-  for (let c = 0; c < 8; c++) fdct8(t, b, c, 8);
-}
-
-/** 2D inverse DCT of an 8x8 block in place, `t` scratch. */
-function idct2(b: Float64Array, t: Float64Array): void {
-  for (let r = 0; r < 8; r++) idct8(b, t, r * 8, 1);
-  for (let c = 0; c < 8; c++) idct8(t, b, c, 8);
-}
+/** Coefficients (vertical frequency first) dctNoise reads: the highest frequencies. */
+const NOISE_COEFFICIENTS = [55, 62, 63, 47, 61, 59];
 
 /**
  * Noise level of a plane: the median absolute value of the highest-frequency DCT
@@ -642,14 +783,12 @@ function idct2(b: Float64Array, t: Float64Array): void {
  */
 export function dctNoise(plane: Float32Array, width: number, height: number): number {
   const b = new Float64Array(64);
-  const t = new Float64Array(64);
   const values: number[] = [];
   const stride = Math.max(1, Math.floor(Math.sqrt(((width >> 3) * (height >> 3)) / 600)));
   for (let by = 0; by + 8 <= height; by += 8 * stride) {
     for (let bx = 0; bx + 8 <= width; bx += 8 * stride) {
-      for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) b[y * 8 + x] = plane[(by + y) * width + bx + x]!;
-      fdct2(b, t);
-      for (const k of [55, 62, 63, 47, 61, 59]) values.push(Math.abs(b[k]!));
+      fdct8x8(plane, by * width + bx, width, b);
+      for (const k of NOISE_COEFFICIENTS) values.push(Math.abs(b[k]!) / DCT_SCALE[k]!);
     }
   }
   values.sort((a, c) => a - c);
@@ -665,49 +804,70 @@ export function dctNoise(plane: Float32Array, width: number, height: number): nu
 export function dctShrink(src: Float32Array, dst: Float32Array, width: number, height: number, threshold: number, shifts: number, first: number, end: number): void {
   const y0 = Math.floor(first / width);
   const y1 = Math.floor(end / width);
-  const top = Math.max(0, y0 - 7);
-  const rows = Math.min(height, y1 + 7) - top;
-  const acc = new Float64Array(rows * width);
-  const count = new Float64Array(rows * width);
   const b = new Float64Array(64);
-  const t = new Float64Array(64);
-  const t2 = threshold * threshold;
+  const pad = new Float32Array(64);
+  // Thresholds in fdct8x8's scale; the inverse's 1/64 and the mean over the shifts (every
+  // shift's blocks tile the plane, so each pixel gets exactly `shifts` of them) go in `gain`.
+  const low = new Float64Array(64);
+  const knee = new Float64Array(64);
+  const gain = 1 / (64 * shifts);
+  for (let k = 0; k < 64; k++) {
+    low[k] = threshold * threshold * DCT_SCALE[k]! * DCT_SCALE[k]!;
+    knee[k] = gain / (3 * low[k]!);
+  }
+  dst.fill(0, first, end);
   for (let s = 0; s < shifts; s++) {
     const [sx, sy] = SHIFTS[s]!;
-    // Blocks start at sy - 8 + 8k, covering every row; border pixels are replicated.
-    for (let oy = sy - 8 + 8 * Math.floor((top - sy + 8) / 8); oy < y1; oy += 8) {
-      if (oy + 8 <= top) continue;
+    // Blocks start at sy - 8 + 8k, the first one covering y0; border pixels are replicated.
+    for (let oy = sy - 8 + 8 * Math.floor((y0 - sy + 8) / 8); oy < y1; oy += 8) {
+      const inside = oy >= 0 && oy + 8 <= height;
+      const whole = oy >= y0 && oy + 8 <= y1;
       for (let ox = sx - 8; ox < width; ox += 8) {
-        for (let y = 0; y < 8; y++) {
-          const yy = Math.min(height - 1, Math.max(0, oy + y));
-          for (let x = 0; x < 8; x++) b[y * 8 + x] = src[yy * width + Math.min(width - 1, Math.max(0, ox + x))]!;
+        const interior = ox >= 0 && ox + 8 <= width;
+        if (inside && interior) {
+          fdct8x8(src, oy * width + ox, width, b);
+        } else {
+          for (let y = 0; y < 8; y++) {
+            const row = Math.min(height - 1, Math.max(0, oy + y)) * width;
+            for (let x = 0; x < 8; x++) pad[y * 8 + x] = src[row + Math.min(width - 1, Math.max(0, ox + x))]!;
+          }
+          fdct8x8(pad, 0, 8, b);
         }
-        fdct2(b, t);
+        let ac = false;
         for (let k = 1; k < 64; k++) {
           const c = b[k]!;
           const c2 = c * c;
+          const t = low[k]!;
           // Hard threshold with a short knee: keeps strong coefficients exactly.
-          b[k] = c2 < t2 ? 0 : c2 < 4 * t2 ? c * ((c2 - t2) / (3 * t2)) : c;
-        }
-        idct2(b, t);
-        for (let y = 0; y < 8; y++) {
-          const yy = oy + y;
-          if (yy < top || yy >= top + rows) continue;
-          for (let x = 0; x < 8; x++) {
-            const xx = ox + x;
-            if (xx < 0 || xx >= width) continue;
-            const i = (yy - top) * width + xx;
-            acc[i] += b[y * 8 + x]!;
-            count[i]++;
+          if (c2 < t) {
+            b[k] = 0;
+          } else {
+            b[k] = c2 < 4 * t ? c * (c2 - t) * knee[k]! : c * gain;
+            ac = true;
           }
         }
+        const dc = b[0]! * gain;
+        if (whole && interior) {
+          const at = oy * width + ox;
+          if (ac) {
+            b[0] = dc;
+            idct8x8Add(b, dst, at, width);
+          } else {
+            // A flat block: its reconstruction is its DC everywhere.
+            for (let y = 0; y < 8; y++) {
+              const row = at + y * width;
+              for (let x = 0; x < 8; x++) dst[row + x] += dc;
+            }
+          }
+          continue;
+        }
+        b[0] = dc;
+        pad.fill(0);
+        idct8x8Add(b, pad, 0, 8);
+        for (let y = Math.max(oy, y0); y < Math.min(oy + 8, y1); y++) {
+          for (let x = Math.max(ox, 0); x < Math.min(ox + 8, width); x++) dst[y * width + x] += pad[(y - oy) * 8 + x - ox]!;
+        }
       }
-    }
-  }
-  for (let y = y0; y < y1; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y - top) * width + x;
-      dst[y * width + x] = count[i]! > 0 ? acc[i]! / count[i]! : src[y * width + x]!;
     }
   }
 }

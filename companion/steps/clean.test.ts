@@ -1,7 +1,8 @@
 // The clean step on small synthetic frames, its kernels run in-process.
 import { describe, expect, it } from 'vitest';
 import { createClean, gridFrom } from './clean.js';
-import { deblockColumns, deblockRows, gridSteps, rgbToYcc, yccToRgb } from './clean-kernels.js';
+import { DCT_SCALE, fdct8x8, idct8x8Add } from './clean-dct.js';
+import { dctShrink, deblockColumns, deblockRows, gridSteps, rgbToYcc, yccToRgb } from './clean-kernels.js';
 import type { Frame, StepInstance } from './step.js';
 import { inlinePool, random } from '../../test/support/kernels.js';
 
@@ -119,4 +120,75 @@ describe('clean', () => {
     yccToRgb(...p, back, 0, n);
     expect(Math.max(...back.map((v, i) => Math.abs(v - rgb[i]!)))).toBeLessThanOrEqual(1);
   });
+
+  it('has a fast DCT that agrees with the plain matrix product', () => {
+    const rand = random(11);
+    const block = new Float32Array(64);
+    const coefficients = new Float64Array(64);
+    for (let trial = 0; trial < 50; trial++) {
+      for (let i = 0; i < 64; i++) block[i] = rand() * 255;
+      fdct8x8(block, 0, 8, coefficients);
+      const plain = matrixDct(Float64Array.from(block));
+      for (let k = 0; k < 64; k++) expect(Math.abs(coefficients[k]! / DCT_SCALE[k]! - plain[k]!)).toBeLessThan(1e-9);
+      // The inverse of the coefficients over 64, added onto an offset, gives the block back.
+      const back = new Float64Array(64).fill(1);
+      for (let k = 0; k < 64; k++) coefficients[k]! /= 64;
+      idct8x8Add(coefficients, back, 0, 8);
+      for (let i = 0; i < 64; i++) expect(Math.abs(back[i]! - 1 - block[i]!)).toBeLessThan(1e-9);
+    }
+  });
+
+  it('shrinks shifted DCT blocks as a plain per-pixel average of thresholded blocks would', () => {
+    const rand = random(5);
+    const w = 45;
+    const h = 27;
+    const src = Float32Array.from({ length: w * h }, (_, i) => 100 + 40 * Math.sin((i % w) / 6) + 20 * Math.cos(i / w / 4) + (rand() - 0.5) * 12);
+    for (const shifts of [1, 2, 4, 8]) {
+      const expected = plainShrink(src, w, h, 5, shifts);
+      for (const bands of [1, 3]) {
+        const dst = new Float32Array(w * h);
+        for (let b = 0; b < bands; b++) dctShrink(src, dst, w, h, 5, shifts, Math.floor((h * b) / bands) * w, Math.floor((h * (b + 1)) / bands) * w);
+        for (let i = 0; i < w * h; i++) expect(Math.abs(dst[i]! - expected[i]!)).toBeLessThan(1e-4);
+      }
+    }
+  });
 });
+
+/** The orthonormal 8x8 DCT-II of a block, straight from its definition (vertical frequency first). */
+function matrixDct(block: Float64Array): Float64Array {
+  const basis = (k: number, n: number) => (k === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * n + 1) * k * Math.PI) / 16);
+  const out = new Float64Array(64);
+  for (let u = 0; u < 8; u++) for (let v = 0; v < 8; v++) {
+    let s = 0;
+    for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) s += basis(u, y) * basis(v, x) * block[y * 8 + x]!;
+    out[u * 8 + v] = s;
+  }
+  return out;
+}
+
+/** dctShrink written plainly: matrix DCTs of edge-replicated blocks at each shift, averaged per pixel. */
+function plainShrink(src: Float32Array, w: number, h: number, threshold: number, shifts: number): Float64Array {
+  const grids = [[1, 1], [5, 5], [3, 7], [7, 3], [1, 5], [5, 1], [3, 3], [7, 7]].slice(0, shifts);
+  const basis = (k: number, n: number) => (k === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * n + 1) * k * Math.PI) / 16);
+  const sum = new Float64Array(w * h);
+  const count = new Float64Array(w * h);
+  const t2 = threshold * threshold;
+  for (const [sx, sy] of grids) {
+    for (let oy = sy! - 8; oy < h; oy += 8) for (let ox = sx! - 8; ox < w; ox += 8) {
+      const block = new Float64Array(64);
+      for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) {
+        block[y * 8 + x] = src[Math.min(h - 1, Math.max(0, oy + y)) * w + Math.min(w - 1, Math.max(0, ox + x))]!;
+      }
+      const c = matrixDct(block).map((v, k) => (k === 0 ? v : v * v < t2 ? 0 : v * v < 4 * t2 ? (v * (v * v - t2)) / (3 * t2) : v));
+      for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) {
+        if (oy + y < 0 || oy + y >= h || ox + x < 0 || ox + x >= w) continue;
+        let v = 0;
+        for (let u = 0; u < 64; u++) v += c[u]! * basis(u >> 3, y) * basis(u & 7, x);
+        sum[(oy + y) * w + ox + x] += v;
+        count[(oy + y) * w + ox + x]++;
+      }
+    }
+  }
+  return sum.map((v, i) => v / count[i]!);
+}
+
