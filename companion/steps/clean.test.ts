@@ -87,6 +87,19 @@ describe('clean', () => {
     out.forEach((f, t) => expect(Math.abs(f.data[0]! / 65535 - levels[t]!)).toBeLessThan(0.01));
   });
 
+  it('leaves the other scene out at a cut, however wide its weights for noise', async () => {
+    const a = scene();
+    const b = scene(30, 12).map((v) => 65535 - v);
+    const rand = random(11);
+    const clean = [a, a, a, a, b, b, b, b];
+    const inputs = clean.map((c) => noisy(c, 600, rand));
+    for (const strength of ['light', 'medium', 'strong'] as const) {
+      const out = await runAll(createClean(strength, W, H, inlinePool()), inputs);
+      // Each frame is nearer its own clean picture than its noisy input was: nothing of the other scene.
+      out.forEach((f, t) => expect(mse(f.data, clean[t]!), `${strength} frame ${t}`).toBeLessThan(mse(inputs[t]!, clean[t]!)));
+    }
+  });
+
   it('smooths the steps of an 8x8 block grid and finds the grid at 0', () => {
     const n = W * H;
     const y = new Float32Array(n);

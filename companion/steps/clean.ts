@@ -24,6 +24,12 @@ const KERNEL = new URL('./clean-kernels.js', import.meta.url).href;
 const NOISE_CAP = 64;
 /** The first estimate is trusted only up to this; it grows from there over a few frames. */
 const NOISE_START = 16;
+/**
+ * A neighbour whose median match difference exceeds this many times the noise is another
+ * scene (a cut, a flash) and is left out whole; only then can the patch weights be wide
+ * enough for compression noise, which is sparse and heavy-tailed, without bleeding across cuts.
+ */
+const SCENE_GATE = 4;
 
 export interface CleanSettings {
   /** Frames each side that are averaged in. */
@@ -53,9 +59,9 @@ export interface CleanSettings {
 }
 
 export const CLEAN_SETTINGS: Record<CleanStep['strength'], CleanSettings> = {
-  light: { radius: 1, search: 3, base: [0.8], hScale: 4, hFloor: 4, deblock: 3, deblock4: false, chroma: 3, chromaColour: 4, recursive: 1, shrink: 2, shrinkFloor: 1.5, shifts: 2, shrinkTemporal: 0.5 },
-  medium: { radius: 2, search: 3, base: [1, 0.8], hScale: 8, hFloor: 8, deblock: 4, deblock4: true, chroma: 4, chromaColour: 6, recursive: 2, shrink: 3, shrinkFloor: 2, shifts: 4, shrinkTemporal: 1 },
-  strong: { radius: 3, search: 3, base: [1, 0.9, 0.7], hScale: 12, hFloor: 12, deblock: 6, deblock4: true, chroma: 6, chromaColour: 8, recursive: 3, shrink: 3.5, shrinkFloor: 3, shifts: 8, shrinkTemporal: 2 },
+  light: { radius: 1, search: 3, base: [0.8], hScale: 16, hFloor: 16, deblock: 3, deblock4: false, chroma: 3, chromaColour: 4, recursive: 1, shrink: 2, shrinkFloor: 1.5, shifts: 2, shrinkTemporal: 0.5 },
+  medium: { radius: 2, search: 3, base: [1, 0.8], hScale: 32, hFloor: 32, deblock: 4, deblock4: true, chroma: 4, chromaColour: 6, recursive: 2, shrink: 3, shrinkFloor: 2, shifts: 4, shrinkTemporal: 1 },
+  strong: { radius: 3, search: 3, base: [1, 0.9, 0.7], hScale: 48, hFloor: 48, deblock: 6, deblock4: true, chroma: 6, chromaColour: 8, recursive: 3, shrink: 3.5, shrinkFloor: 3, shifts: 8, shrinkTemporal: 2 },
 };
 
 interface Slot {
@@ -209,14 +215,17 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       await band('estimateMotion', [cur.pyramid, ref.pyramid, width, height, pred, fields[i], errors[i], s.search]);
       haveField[i] = true;
       await band('warp', [cur.planes, ref.planes, fields[i], width, height, preds[i], diffs[i]]);
-      used.push(i);
-      base.push(s.base[Math.abs(o) - 1]!);
+      const median = sampledMedian(diffs[i]!);
       if (Math.abs(o) === 1) {
         // A cut or a flash is not noise: the estimate ignores jumps and is capped (σ 8).
-        const m = Math.min(NOISE_CAP, sampledMedian(diffs[i]!));
+        const m = Math.min(NOISE_CAP, median);
         if (noise < 0) noise = Math.min(m, NOISE_START);
         else if (m < 4 * noise + 4) noise = 0.8 * noise + 0.2 * m;
       }
+      // Across a cut or a flash most of the picture fails to match: that frame is another scene.
+      if (median > SCENE_GATE * Math.max(noise, 4)) continue;
+      used.push(i);
+      base.push(s.base[Math.abs(o) - 1]!);
     }
     let result = cur.planes;
     if (used.length > 0) {
