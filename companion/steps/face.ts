@@ -5,41 +5,10 @@
 import { type FaceStep, FaceStepSchema } from '../../src/protocol/recipe.js';
 import { createDetector } from '../face/detect.js';
 import { FaceRestoration } from '../face/restore.js';
-import { openRestorer, registryModels, type Restorer } from '../face/restorer.js';
+import { openRestorer, registryModels } from '../face/restorer.js';
+import { keptOpen } from '../models/kept-open.js';
 import { findModel } from '../models/registry.js';
 import { type StepDefinition, StepOptionError } from './step.js';
-
-// A preview creates the step for every frame it shows; the networks it opened stay open this
-// long after their last use, so the next preview does not load a 300 MB model again.
-const KEEP_OPEN_MS = 60_000;
-const opened = new Map<string, { restorer: Promise<Restorer>; users: number; timer?: NodeJS.Timeout }>();
-
-async function acquire(stateDir: string, model: string | undefined): Promise<{ restorer: Restorer; release: () => void }> {
-  const key = `${stateDir}\0${model ?? ''}`;
-  let entry = opened.get(key);
-  if (!entry) {
-    entry = { restorer: openRestorer(registryModels(stateDir), model), users: 0 };
-    opened.set(key, entry);
-    entry.restorer.catch(() => opened.delete(key));
-  }
-  const held = entry;
-  held.users++;
-  clearTimeout(held.timer);
-  const restorer = await held.restorer;
-  let released = false;
-  return {
-    restorer,
-    release() {
-      if (released) return;
-      released = true;
-      if (--held.users > 0) return;
-      held.timer = setTimeout(() => {
-        opened.delete(key);
-        void restorer.close();
-      }, KEEP_OPEN_MS).unref();
-    },
-  };
-}
 
 export const faceStep: StepDefinition<FaceStep> = {
   op: 'face',
@@ -55,7 +24,11 @@ export const faceStep: StepDefinition<FaceStep> = {
     const passThrough = { outputSize: (width: number, height: number) => ({ width, height }), flush: async () => [], close: async () => undefined };
     if (options.strength <= 0) return { ...passThrough, push: async (frame) => [frame] };
     const detector = await createDetector();
-    const { restorer, release } = await acquire(context.stateDir, options.model);
+    const { value: restorer, release } = await keptOpen(
+      `face\0${context.stateDir}\0${options.model ?? ''}`,
+      () => openRestorer(registryModels(context.stateDir), options.model),
+      (r) => r.close(),
+    );
     // A single frame (a preview) has no neighbours to be steady with.
     const restoration = new FaceRestoration(detector, restorer, { strength: options.strength, temporal: (context.frames ?? Infinity) > 1 });
     return {

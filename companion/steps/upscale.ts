@@ -5,6 +5,7 @@
 // (upscale-temporal.ts).
 import { type UpscaleStep, UpscaleStepSchema } from '../../src/protocol/recipe.js';
 import { BUILT_IN_MODELS, type BuiltInEntry, findModel, resolveModel, type ResolvedModel, type Task } from '../models/registry.js';
+import { keptOpen } from '../models/kept-open.js';
 import { sessionRunner, tileBatch } from '../models/runtime.js';
 import { defaultBytesPerPixel, defaultMemoryBudget, type Planar, runTiled, tileSizeForBudget, type TileOptions } from '../models/tiling.js';
 import { sharedFrame } from '../pipeline/frames.js';
@@ -53,7 +54,7 @@ export async function upscalePasses<M>(
 /** One network pass over planar pictures of one size. */
 async function openPass(resolved: ResolvedModel, frames: number | undefined) {
   const scale = resolved.scale;
-  const model = await resolved.open();
+  const { value: model, release } = await keptOpen(`model\0${resolved.path}`, () => resolved.open(), async (m) => m.session.release());
   const run = sessionRunner(model);
   const tiles: TileOptions = {
     scale,
@@ -68,7 +69,7 @@ async function openPass(resolved: ResolvedModel, frames: number | undefined) {
       const output = matchLowFrequencies(input, await runTiled(input, run, tiles), scale);
       return stabilizer ? stabilizer.apply(input, output) : output;
     },
-    close: () => model.session.release(),
+    close: async () => release(),
     note: `${resolved.id} (${resolved.source}) on ${model.provider}${model.fallbackFrom ? ` (${model.fallbackFrom.provider} failed: ${model.fallbackFrom.error})` : ''}`,
   };
 }
