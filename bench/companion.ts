@@ -1,11 +1,12 @@
 // Companion figures for `npm run bench`: preview latency on 1080p sources (full size with a
-// LUT; 960 wide with clean + LUT: a clip's first look far into a long GOP, any frame once the
+// LUT; at the panel's width with clean + LUT: a clip's first look far into a long GOP, any frame once the
 // clip's preview proxy is built, another look at the same frame), submit→done time of a tiny
 // job (the queue's own overhead), and how fast a notification follows a request.
 import { spawn } from 'node:child_process';
 import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { PREVIEW_WIDTH } from '../src/panel/playhead.js';
 
 interface Rpc {
   call(method: string, params?: unknown): Promise<any>;
@@ -79,7 +80,7 @@ export async function benchCompanion(cli: string, dir: string, clip1080: string,
       const copy = join(dir, `long-gop-${i}.mp4`);
       await copyFile(longGop, copy);
       const since = Date.now();
-      firstLooks.push(await timed({ source: copy, timeS, steps: withClean, maxWidth: 960 }));
+      firstLooks.push(await timed({ source: copy, timeS, steps: withClean, maxWidth: PREVIEW_WIDTH }));
       await proxyBuiltAfter(stateDir, since);
     }
     const anyFrame: number[] = [];
@@ -87,8 +88,8 @@ export async function benchCompanion(cli: string, dir: string, clip1080: string,
     for (const timeS of [6.1, 0.7, 4.9, 2.3, 7.4]) {
       // The newest proxy: older ones may have left for the cache budget.
       const source = join(dir, 'long-gop-4.mp4');
-      anyFrame.push(await timed({ source, timeS, steps: withClean, maxWidth: 960 }));
-      recipeChanges.push(await timed({ source, timeS, steps: [{ op: 'clean', strength: 'medium' }, { op: 'lut', path: 'vivid' }], maxWidth: 960 }));
+      anyFrame.push(await timed({ source, timeS, steps: withClean, maxWidth: PREVIEW_WIDTH }));
+      recipeChanges.push(await timed({ source, timeS, steps: [{ op: 'clean', strength: 'medium' }, { op: 'lut', path: 'vivid' }], maxWidth: PREVIEW_WIDTH }));
     }
 
     const jobs: number[] = [];

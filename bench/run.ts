@@ -11,6 +11,7 @@ import { resolveLut } from '../companion/luts/library.js';
 import { resolveTool } from '../companion/media/ffmpeg.js';
 import { inBands } from '../companion/pipeline/frames.js';
 import { WorkerPool, shareArrays } from '../companion/pipeline/workers.js';
+import { PREVIEW_WIDTH } from '../src/panel/playhead.js';
 import { benchCompanion } from './companion.js';
 import { runWithPeakMemory } from './peak-memory.js';
 import { benchUpscale, upscaleRows } from './upscale.js';
@@ -92,9 +93,9 @@ async function main() {
     const companion = await benchCompanion(CLI, dir, clip, tiny, longGop);
     const ms = (v: number) => 1000 / v;
     rows.push({ name: 'companion preview.frame 1080p + LUT (median)', fps: ms(companion.previewMs), note: `${companion.previewMs.toFixed(0)} ms per preview` });
-    rows.push({ name: 'preview 1080p → 960, clean + LUT, first look', fps: ms(companion.firstLookMs), note: `${companion.firstLookMs.toFixed(0)} ms (decodes from the keyframe)` });
-    rows.push({ name: 'preview 1080p → 960, clean + LUT, any frame', fps: ms(companion.panelPreviewMs), note: `${companion.panelPreviewMs.toFixed(0)} ms (from the clip's proxy)` });
-    rows.push({ name: 'preview 1080p → 960, clean + LUT, other look', fps: ms(companion.recipeChangeMs), note: `${companion.recipeChangeMs.toFixed(0)} ms (decoded frame reused)` });
+    rows.push({ name: `preview 1080p → ${PREVIEW_WIDTH} (panel), clean + LUT, first look`, fps: ms(companion.firstLookMs), note: `${companion.firstLookMs.toFixed(0)} ms (decodes from the keyframe)` });
+    rows.push({ name: `preview 1080p → ${PREVIEW_WIDTH} (panel), clean + LUT, any frame`, fps: ms(companion.panelPreviewMs), note: `${companion.panelPreviewMs.toFixed(0)} ms (from the clip's proxy)` });
+    rows.push({ name: `preview 1080p → ${PREVIEW_WIDTH} (panel), clean + LUT, other look`, fps: ms(companion.recipeChangeMs), note: `${companion.recipeChangeMs.toFixed(0)} ms (decoded frame reused)` });
     rows.push({ name: 'companion tiny job submit → done (median)', fps: ms(companion.jobMs), note: `${companion.jobMs.toFixed(0)} ms per job: the queue's overhead` });
     rows.push({ name: 'companion request → job.updated (median)', fps: ms(companion.notificationMs), note: `${companion.notificationMs.toFixed(1)} ms` });
 

@@ -5,7 +5,7 @@ import type { Clip, PlaceRequest } from '../host/contract.js';
 import type { CompanionClient } from '../protocol/client.js';
 import type { JobState, JobUpdated } from '../protocol/messages.js';
 import { DiscoveryError } from './discovery.js';
-import { previewPoint } from './playhead.js';
+import { PREVIEW_WIDTH, previewPoint } from './playhead.js';
 import { duration, h, select } from './dom.js';
 import {
   type PanelRecipe,
@@ -234,7 +234,7 @@ export class PanelApp {
     if (!point) return this.setStatus('Select a clip to preview.');
     void this.loadLookThumbnails(point.clip);
     try {
-      const shot = await this.client.call('preview.frame', { source: point.clip.mediaPath, timeS: point.timeS, steps: toSteps(this.recipe), maxWidth: 480 });
+      const shot = await this.client.call('preview.frame', { source: point.clip.mediaPath, timeS: point.timeS, steps: toSteps(this.recipe), maxWidth: PREVIEW_WIDTH });
       this.preview = { before: shot.before, after: shot.after };
     } catch (error) {
       this.setStatus(`Preview failed: ${(error as Error).message}`);

@@ -2,6 +2,9 @@
 // playhead; otherwise the first selected clip, at its middle.
 import type { Clip, Selection } from '../host/contract.js';
 
+/** The width the panel asks previews at: its before/after view is at most this wide. */
+export const PREVIEW_WIDTH = 480;
+
 export function previewPoint(selection: Selection): { clip: Clip; timeS: number } | undefined {
   const { clips, playheadS } = selection;
   const under = playheadS === undefined ? undefined : clips.find((c) => playheadS >= c.startS && playheadS < c.endS);
