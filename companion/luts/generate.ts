@@ -1,9 +1,9 @@
 // Samples the built-in presets into .cube files.
 // As a script: node dist/companion/luts/generate.js [dir]  (default ./luts-out)
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { writeFileAtomic } from '../write-atomic.js';
 import { formatCube } from './cube.js';
 import { PRESETS, type Preset } from './presets.js';
 
@@ -45,14 +45,7 @@ export async function writePreset(preset: Preset, dir: string): Promise<string> 
   const current = await readFile(file, 'utf8').catch(() => undefined);
   if (current === text) return file;
   await mkdir(dir, { recursive: true });
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, text);
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(file, text);
   return file;
 }
 

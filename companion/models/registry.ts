@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { MODEL_ID } from '../../src/protocol/recipe.js';
+import { writeFileAtomic } from '../write-atomic.js';
 import { createSession, inferenceInfo, type ModelSession, type SessionOptions, type TensorInfo } from './runtime.js';
 import { convertedPath, ensureConverted, upscalerjsModels, type ConvertibleModel } from './upscalerjs.js';
 
@@ -119,24 +120,12 @@ async function readIndex(stateDir: string): Promise<ModelEntry[]> {
   }
 }
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(temp, 'w', 0o644);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
-}
-
 // Index updates in this process run one after another.
 let indexLock: Promise<unknown> = Promise.resolve();
 function withIndex<T>(stateDir: string, update: (models: ModelEntry[]) => Promise<{ models: ModelEntry[]; result: T }>): Promise<T> {
   const run = indexLock.then(async () => {
     const { models, result } = await update(await readIndex(stateDir));
-    await writeAtomic(indexPath(stateDir), `${JSON.stringify({ version: 1, models }, null, 2)}\n`);
+    await writeFileAtomic(indexPath(stateDir), `${JSON.stringify({ version: 1, models }, null, 2)}\n`);
     return result;
   });
   indexLock = run.catch(() => undefined);

@@ -3,12 +3,12 @@
 // needed it is converted (convert-tfjs.ts) into <stateDir>/models/converted/, under a name
 // that carries the package version and the converter version, written under a temporary name
 // and renamed. Nothing is downloaded: a package that is not installed is simply not listed.
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { convertTfjsModel, type ValueRange } from './convert-tfjs.js';
+import { writeFileAtomic } from '../write-atomic.js';
 import type { Task } from './registry.js';
 
 const require = createRequire(import.meta.url);
@@ -116,19 +116,7 @@ export function ensureConverted(stateDir: string, model: ConvertibleModel): Prom
     if (await stat(path).then((s) => s.isFile(), () => false)) return path;
     await mkdir(dirname(path), { recursive: true });
     const bytes = await convertUpscalerjs(model);
-    const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      const handle = await open(temp, 'w', 0o644);
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, path);
-    } finally {
-      await rm(temp, { force: true });
-    }
+    await writeFileAtomic(path, bytes);
     return path;
   })().finally(() => inFlight.delete(path));
   inFlight.set(path, run);

@@ -1,8 +1,9 @@
 // companion.json: how clients find the companion (port, token, pid), readable by the user
 // only, and the guard that keeps one companion per state folder.
-import { chmod, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { writeFileAtomic } from '../write-atomic.js';
 
 export interface CompanionInfo {
   port: number;
@@ -23,10 +24,7 @@ export async function readInfo(stateDir: string): Promise<CompanionInfo | undefi
 
 export async function writeInfo(stateDir: string, info: CompanionInfo): Promise<void> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const temp = `${infoPath(stateDir)}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(info)}\n`, { mode: 0o600 });
-  await chmod(temp, 0o600);
-  await rename(temp, infoPath(stateDir));
+  await writeFileAtomic(infoPath(stateDir), `${JSON.stringify(info)}\n`, 0o600);
 }
 
 /** Removes companion.json only if it still describes this process. */
