@@ -9,7 +9,7 @@ import { frameTime, toNumber } from '../media/rational.js';
 import { checkSteps, inRunningOrder } from '../steps/index.js';
 import type { Frame } from '../steps/step.js';
 import { StepChain } from './chain.js';
-import { FrameDecoder } from './decode.js';
+import { FrameDecoder, type Size } from './decode.js';
 import { PreviewProxies, readProxyFrame } from './preview-proxy.js';
 import { RangeRequestError, resolveRange } from './range.js';
 import type { WorkerPool } from './workers.js';
@@ -122,7 +122,23 @@ async function decodedFrame(media: MediaInfo, frameNumber: number, size: { width
   return entry;
 }
 
+let asked = 0;
+/** How many previews have been asked for: the warm-up gives way to a real one. */
+export const previewsAsked = (): number => asked;
+
+/** One frame before and after the recipe. */
 export async function previewFrame(request: PreviewRequest, stateDir: string, workers: WorkerPool): Promise<Preview> {
+  asked++;
+  const { preview, media, size } = await renderPreview(request, stateDir, workers);
+  // Until the proxy is there, this clip gets one built, started once this preview has been
+  // answered, so that its decode does not compete with this one.
+  const proxies = proxiesIn(stateDir);
+  setImmediate(() => void proxies.build(media, size).catch(() => undefined));
+  return preview;
+}
+
+/** A preview without building the clip's proxy (the warm-up's, of a clip that goes away). */
+export async function renderPreview(request: PreviewRequest, stateDir: string, workers: WorkerPool): Promise<{ preview: Preview; media: MediaInfo; size: Size }> {
   const media = await probeCached(request.source);
   const fps = toNumber(media.rate);
   const frame = Math.floor(request.timeS * fps + 1e-6);
@@ -136,24 +152,30 @@ export async function previewFrame(request: PreviewRequest, stateDir: string, wo
     media.width > maxWidth
       ? { width: maxWidth - (maxWidth % 2), height: Math.max(2, Math.round((media.height * maxWidth) / media.width / 2) * 2) }
       : { width: media.width, height: media.height };
-  const proxies = proxiesIn(stateDir);
-  const { frame: before, png: beforePng } = await decodedFrame(media, frame, size, proxies);
-  const chain = await StepChain.create(inRunningOrder(request.steps), media, size, stateDir, workers, 1);
+  // The steps get ready (a LUT parsed, a network opened) while ffmpeg decodes.
+  const chainReady = StepChain.create(inRunningOrder(request.steps), media, size, stateDir, workers, 1);
+  let decoded: Awaited<ReturnType<typeof decodedFrame>>;
+  try {
+    decoded = await decodedFrame(media, frame, size, proxiesIn(stateDir));
+  } catch (error) {
+    await chainReady.then((chain) => chain.close(), () => undefined);
+    throw error;
+  }
+  const { frame: before, png: beforePng } = decoded;
+  const chain = await chainReady;
   try {
     // Steps may work in place, so they get a copy and `before` stays the source picture.
     const copy: Frame = { ...before, data: new Uint16Array(new SharedArrayBuffer(before.data.byteLength)) };
     copy.data.set(before.data);
     const after = [...(await chain.push(copy)), ...(await chain.flush())].at(-1) ?? copy;
-    return {
+    const preview = {
       before: beforePng.toString('base64'),
       after: encodePng(after).toString('base64'),
       width: after.width,
       height: after.height,
     };
+    return { preview, media, size };
   } finally {
     await chain.close();
-    // Until the proxy is there, this clip gets one built, started once this preview has been
-    // answered, so that its decode does not compete with this one.
-    setImmediate(() => void proxies.build(media, size).catch(() => undefined));
   }
 }

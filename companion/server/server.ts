@@ -23,6 +23,8 @@ export interface ServerOptions {
   token: string;
   context: MethodContext;
   log?: (line: string) => void;
+  /** Called whenever a client has authenticated. */
+  onSession?: () => void;
 }
 
 export interface RunningServer {
@@ -80,6 +82,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return ws.close(CLOSE_CODES.unauthorized, 'session.hello with the token first');
       }
       authenticated.add(ws);
+      options.onSession?.();
     }
     if (!request.success) {
       const id = typeof raw === 'object' && raw && 'id' in raw && ['number', 'string'].includes(typeof raw.id) ? (raw.id as number | string) : null;
