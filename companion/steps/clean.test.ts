@@ -1,6 +1,6 @@
 // The clean step on small synthetic frames, its kernels run in-process.
 import { describe, expect, it } from 'vitest';
-import { createClean, gridFrom } from './clean.js';
+import { blockingBoost, createClean, gridFrom } from './clean.js';
 import { DCT_SCALE, fdct8x8, idct8x8Add } from './clean-dct.js';
 import { dctShrink, deblockColumns, deblockRows, gridSteps, rgbToYcc, yccToRgb } from './clean-kernels.js';
 import type { Frame, StepInstance } from './step.js';
@@ -122,6 +122,34 @@ describe('clean', () => {
     deblockRows(y, cb, cr, W, params, 0, n);
     deblockColumns(y, cb, cr, W, H, params, false, 0, n);
     expect(step(y)).toBeLessThan(before * 0.5);
+  });
+
+  it('tells heavy block coding from fine picture detail, and raises the DCT floor only for the blocks', () => {
+    const n = W * H;
+    const rand = random(5);
+    const detail = new Float32Array(n);
+    for (let r = 0; r < H; r++) {
+      for (let x = 0; x < W; x++) detail[r * W + x] = 110 + 40 * Math.sin(x / 23) * Math.cos(r / 17) + 6 * Math.sin((x + 2 * r) / 1.7) + (rand() - 0.5) * 8;
+    }
+    // JPEG at quality 14: the standard luminance table (ITU-T T.81 Annex K) scaled by 5000/14 %.
+    const table = [16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99];
+    const blocky = new Float32Array(n);
+    const b = new Float64Array(64);
+    for (let by = 0; by < H; by += 8) {
+      for (let bx = 0; bx < W; bx += 8) {
+        fdct8x8(detail, by * W + bx, W, b);
+        for (let k = 0; k < 64; k++) {
+          const q = DCT_SCALE[k]! * Math.round((table[k]! * 5000) / 14 / 100);
+          b[k] = (Math.round(b[k]! / q) * q) / 64;
+        }
+        idct8x8Add(b, blocky, by * W + bx, W);
+      }
+    }
+    // Decoded to 8 bits.
+    for (let i = 0; i < n; i++) blocky[i] = Math.round(blocky[i]!);
+    const lift = (p: Float32Array) => Math.min(gridFrom(gridSteps(p, W, true, 0, n)).lift, gridFrom(gridSteps(p, W, false, 0, n)).lift);
+    expect(blockingBoost(lift(detail))).toBe(1);
+    expect(blockingBoost(lift(blocky))).toBeGreaterThan(2);
   });
 
   it('converts RGB to Y\'CbCr and back losslessly', () => {
