@@ -36,7 +36,10 @@ DEGRADATIONS = {
   (35 %) or H.264/H.265 at crf 23–42.""",
 }
 COMMON = """Video codecs run through ffmpeg on mosaics of 16 patches (macroblock-aligned) as 5-frame clips
-in which each patch pans by up to 2 px per frame; the last (inter-coded) frame is kept. Every
+in which each patch pans by up to 2 px per frame; the last (inter-coded) frame is kept. Each
+tile carries 16 pixels of its patch's own surroundings that are cut off afterwards, so no patch
+edge is predicted or deblocked from an unrelated neighbour (cards written before 2026-11-24
+describe models trained without that margin). Every
 patch is a random square of a training photo at a random zoom (0.3–1 of its pixels), flipped
 and rotated, with a small colour jitter (brightness ±3 %, contrast ±5 %, saturation ±7 %) on
 both sides of the pair."""

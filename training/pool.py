@@ -61,7 +61,7 @@ def hr_region(img: np.ndarray, side: int, rng: np.random.Generator) -> np.ndarra
 def make_pairs(kind: str, images: list[np.ndarray], n: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """n pairs: LR [n,3,P,P] and HR [n,3,P*s,P*s], float in [0,1]."""
     r = RECIPES[kind]
-    s, p, m = r.scale, r.patch, codec.MARGIN
+    s, p, m = r.scale, r.patch, codec.BORDER
     side_hr = (p + 2 * m) * s
     lr = [None] * n
     hr = [None] * n
