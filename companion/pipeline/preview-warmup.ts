@@ -1,7 +1,8 @@
 // A companion's first preview would otherwise also pay for loading ffmpeg and ffprobe from
 // disk, parsing a LUT and compiling the step kernels: a 1080p first look took 2.0 s in a fresh
-// companion against 1.0-1.4 s in a warm one. Editors start the companion well before they
-// preview, so it pays that once at start, on a tiny generated clip, while nobody waits.
+// companion against 1.0-1.4 s in a warm one. A panel connects a while before its editor asks
+// for a preview, so the companion pays that when the first client connects, on a tiny
+// generated clip, while nobody waits.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

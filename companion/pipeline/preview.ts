@@ -154,14 +154,10 @@ export async function renderPreview(request: PreviewRequest, stateDir: string, w
       : { width: media.width, height: media.height };
   // The steps get ready (a LUT parsed, a network opened) while ffmpeg decodes.
   const chainReady = StepChain.create(inRunningOrder(request.steps), media, size, stateDir, workers, 1);
-  let decoded: Awaited<ReturnType<typeof decodedFrame>>;
-  try {
-    decoded = await decodedFrame(media, frame, size, proxiesIn(stateDir));
-  } catch (error) {
+  const { frame: before, png: beforePng } = await decodedFrame(media, frame, size, proxiesIn(stateDir)).catch(async (error: unknown) => {
     await chainReady.then((chain) => chain.close(), () => undefined);
     throw error;
-  }
-  const { frame: before, png: beforePng } = decoded;
+  });
   const chain = await chainReady;
   try {
     // Steps may work in place, so they get a copy and `before` stays the source picture.
