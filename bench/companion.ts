@@ -3,7 +3,7 @@
 // clip's preview proxy is built, another look at the same frame), submit→done time of a tiny
 // job (the queue's own overhead), and how fast a notification follows a request.
 import { spawn } from 'node:child_process';
-import { copyFile, readdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { PREVIEW_WIDTH } from '../src/panel/playhead.js';
@@ -42,13 +42,16 @@ async function client(port: number, token: string): Promise<Rpc> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Waits for a preview proxy finished after `since` (older ones may go to the cache budget). */
-async function proxyBuiltAfter(stateDir: string, since: number): Promise<void> {
+/**
+ * Waits until the state folder holds `count` finished preview proxies and none is being
+ * built, so that no proxy build (the 1080p clip's is most of a gigabyte) runs beside a
+ * measurement.
+ */
+async function proxiesSettled(stateDir: string, count: number): Promise<void> {
   const folder = join(stateDir, 'cache', 'previews');
   for (;;) {
-    const names = (await readdir(folder).catch(() => [] as string[])).filter((n) => n.endsWith('.rgb48'));
-    const times = await Promise.all(names.map((n) => stat(join(folder, n)).then((s) => s.mtimeMs, () => 0)));
-    if (times.some((t) => t >= since)) return;
+    const names = await readdir(folder).catch(() => [] as string[]);
+    if (names.filter((n) => n.endsWith('.rgb48')).length >= count && !names.some((n) => n.endsWith('.partial'))) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -75,13 +78,13 @@ export async function benchCompanion(cli: string, dir: string, clip1080: string,
 
     // The panel's view. Each copy is a clip seen for the first time; its proxy is left to
     // finish before the next, so no build runs beside a measurement.
+    await proxiesSettled(stateDir, 1);
     const firstLooks: number[] = [];
     for (const [i, timeS] of [5.5, 3.2, 6.8, 4.4, 7.6].entries()) {
       const copy = join(dir, `long-gop-${i}.mp4`);
       await copyFile(longGop, copy);
-      const since = Date.now();
       firstLooks.push(await timed({ source: copy, timeS, steps: withClean, maxWidth: PREVIEW_WIDTH }));
-      await proxyBuiltAfter(stateDir, since);
+      await proxiesSettled(stateDir, i + 2);
     }
     const anyFrame: number[] = [];
     const recipeChanges: number[] = [];
