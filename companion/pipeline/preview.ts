@@ -70,10 +70,12 @@ function proxiesIn(stateDir: string): PreviewProxies {
   return store;
 }
 
-async function readFrame(media: MediaInfo, frame: number, size: { width: number; height: number }, proxies: PreviewProxies): Promise<Frame> {
+/** `started` is called once the read is under way (ffmpeg spawned, or the proxy being read). */
+async function readFrame(media: MediaInfo, frame: number, size: { width: number; height: number }, proxies: PreviewProxies, started: () => void): Promise<Frame> {
   const proxy = await proxies.find(media, size);
-  if (proxy && frame < proxy.frames) return readProxyFrame(proxy, frame);
-  return readOn(media, frame, size);
+  const reading = proxy && frame < proxy.frames ? readProxyFrame(proxy, frame) : readOn(media, frame, size);
+  started();
+  return reading;
 }
 
 async function readOn(media: MediaInfo, frame: number, size: { width: number; height: number }): Promise<Frame> {
@@ -108,12 +110,12 @@ async function readOn(media: MediaInfo, frame: number, size: { width: number; he
 const decoded = new Map<string, { media: MediaInfo; frame: Frame; png: Buffer }>();
 const DECODED_CACHE_SIZE = 4;
 
-async function decodedFrame(media: MediaInfo, frameNumber: number, size: { width: number; height: number }, proxies: PreviewProxies) {
+async function decodedFrame(media: MediaInfo, frameNumber: number, size: { width: number; height: number }, proxies: PreviewProxies, started: () => void) {
   const key = `${media.path}:${frameNumber}:${size.width}x${size.height}`;
   const hit = decoded.get(key);
   // The probe cache hands out the same MediaInfo while the file is unchanged.
   if (hit?.media === media) return hit;
-  const read = decoding.then(() => readFrame(media, frameNumber, size, proxies));
+  const read = decoding.then(() => readFrame(media, frameNumber, size, proxies, started));
   decoding = read.catch(() => undefined);
   const frame = await read;
   if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value!);
@@ -152,13 +154,22 @@ export async function renderPreview(request: PreviewRequest, stateDir: string, w
     media.width > maxWidth
       ? { width: maxWidth - (maxWidth % 2), height: Math.max(2, Math.round((media.height * maxWidth) / media.width / 2) * 2) }
       : { width: media.width, height: media.height };
-  // The steps get ready (a LUT parsed, a network opened) while ffmpeg decodes.
-  const chainReady = StepChain.create(inRunningOrder(request.steps), media, size, stateDir, workers, 1);
-  const { frame: before, png: beforePng } = await decodedFrame(media, frame, size, proxiesIn(stateDir)).catch(async (error: unknown) => {
-    await chainReady.then((chain) => chain.close(), () => undefined);
+  // The steps get ready (a LUT parsed, a network opened) while ffmpeg decodes, from the
+  // moment it has been started: their main-thread work must not delay its start.
+  let chainReady: Promise<StepChain> | undefined;
+  const stepsReady = () => {
+    if (!chainReady) {
+      chainReady = StepChain.create(inRunningOrder(request.steps), media, size, stateDir, workers, 1);
+      // Awaited below; until then a failure must not count as unhandled.
+      chainReady.catch(() => undefined);
+    }
+    return chainReady;
+  };
+  const { frame: before, png: beforePng } = await decodedFrame(media, frame, size, proxiesIn(stateDir), stepsReady).catch(async (error: unknown) => {
+    await chainReady?.then((chain) => chain.close(), () => undefined);
     throw error;
   });
-  const chain = await chainReady;
+  const chain = await stepsReady();
   try {
     // Steps may work in place, so they get a copy and `before` stays the source picture.
     const copy: Frame = { ...before, data: new Uint16Array(new SharedArrayBuffer(before.data.byteLength)) };
