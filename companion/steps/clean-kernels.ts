@@ -58,7 +58,7 @@ const MAX_BLOCK_STEP = 12;
  * pictures with regular structure.
  */
 export function gridSteps(plane: Float32Array, width: number, horizontal: boolean, first: number, end: number): number[] {
-  const sums = new Array<number>(24).fill(0);
+  const sums = new Float64Array(24);
   const y0 = Math.floor(first / width);
   const y1 = Math.floor(end / width);
   if (horizontal) {
@@ -95,7 +95,7 @@ export function gridSteps(plane: Float32Array, width: number, horizontal: boolea
       }
     }
   }
-  return sums;
+  return Array.from(sums);
 }
 
 /**
@@ -473,6 +473,14 @@ export interface Planes {
   cr: Float32Array;
 }
 
+/**
+ * Planes as a tuple, taken apart at a kernel's entry. A Planes object reaches a worker as a
+ * fresh structured clone each call; reading its fields in hot loops made V8 deoptimise on
+ * "wrong map" and recompile, call after call (a preview's kernels ran 3-7x slower).
+ */
+type PlaneArrays = [Float32Array, Float32Array, Float32Array];
+const arrays = (p: Planes): PlaneArrays => [p.y, p.cb, p.cr];
+
 export interface FuseParams {
   /** Weight of each neighbour at zero difference (the current frame has 1). */
   base: number[];
@@ -491,13 +499,13 @@ function cubic(f: number, w: Float64Array): void {
 }
 
 /** Stores one pixel's match and its squared difference to the current frame. */
-function keepMatch(cur: Planes, pred: Planes, diff2: Float32Array, p: number, py: number, pcb: number, pcr: number): void {
-  pred.y[p] = py;
-  pred.cb[p] = pcb;
-  pred.cr[p] = pcr;
-  const d = cur.y[p]! - py;
-  const dcb = cur.cb[p]! - pcb;
-  const dcr = cur.cr[p]! - pcr;
+function keepMatch(cur: PlaneArrays, pred: PlaneArrays, diff2: Float32Array, p: number, py: number, pcb: number, pcr: number): void {
+  pred[0][p] = py;
+  pred[1][p] = pcb;
+  pred[2][p] = pcr;
+  const d = cur[0][p]! - py;
+  const dcb = cur[1][p]! - pcb;
+  const dcr = cur[2][p]! - pcr;
   // Colour counts too: an edge between two colours of equal luma must not smear.
   diff2[p] = d * d + 2 * (dcb * dcb + dcr * dcr);
 }
@@ -507,7 +515,10 @@ function keepMatch(cur: Planes, pred: Planes, diff2: Float32Array, p: number, py
  * block vectors (luma bicubic, which keeps detail; chroma bilinear), and its squared
  * difference to the current frame (luma, and chroma twice over), into `pred` and `diff2`.
  */
-export function warp(cur: Planes, ref: Planes, vectors: Float32Array, width: number, height: number, pred: Planes, diff2: Float32Array, first: number, end: number): void {
+export function warp(curPlanes: Planes, refPlanes: Planes, vectors: Float32Array, width: number, height: number, predPlanes: Planes, diff2: Float32Array, first: number, end: number): void {
+  const cur = arrays(curPlanes);
+  const pred = arrays(predPlanes);
+  const [refY, refCb, refCr] = arrays(refPlanes);
   const y0 = Math.floor(first / width);
   const y1 = Math.floor(end / width);
   const bw = Math.ceil(width / 8);
@@ -544,7 +555,7 @@ export function warp(cur: Planes, ref: Planes, vectors: Float32Array, width: num
             const r = (iy0 - 1 + j) * width + ix0 - 1;
             for (let c = 0; c < x1 - x0; c++) {
               const i = r + c;
-              across[j * 8 + c] = wx[0]! * ref.y[i]! + wx[1]! * ref.y[i + 1]! + wx[2]! * ref.y[i + 2]! + wx[3]! * ref.y[i + 3]!;
+              across[j * 8 + c] = wx[0]! * refY[i]! + wx[1]! * refY[i + 1]! + wx[2]! * refY[i + 2]! + wx[3]! * refY[i + 3]!;
             }
           }
         }
@@ -553,7 +564,7 @@ export function warp(cur: Planes, ref: Planes, vectors: Float32Array, width: num
         // A whole-pixel vector: a plain copy, the common case in still pictures.
         const shift = (iy0 - ya) * width + ix0 - x0;
         for (let y = ya; y < yb; y++) {
-          for (let p = y * width + x0, e = p + x1 - x0; p < e; p++) keepMatch(cur, pred, diff2, p, ref.y[p + shift]!, ref.cb[p + shift]!, ref.cr[p + shift]!);
+          for (let p = y * width + x0, e = p + x1 - x0; p < e; p++) keepMatch(cur, pred, diff2, p, refY[p + shift]!, refCb[p + shift]!, refCr[p + shift]!);
         }
         continue;
       }
@@ -574,32 +585,32 @@ export function warp(cur: Planes, ref: Planes, vectors: Float32Array, width: num
             ax = fx - ix;
             ay = fy - iy;
             if (ax === 0 && ay === 0) {
-              py = ref.y[iy * width + ix]!;
+              py = refY[iy * width + ix]!;
             } else if (ix >= 1 && iy >= 1 && ix + 2 < width && iy + 2 < height) {
               cubic(ax, wx);
               cubic(ay, wy);
               py = 0;
               for (let j = 0; j < 4; j++) {
                 const r = (iy - 1 + j) * width + ix - 1;
-                py += wy[j]! * (wx[0]! * ref.y[r]! + wx[1]! * ref.y[r + 1]! + wx[2]! * ref.y[r + 2]! + wx[3]! * ref.y[r + 3]!);
+                py += wy[j]! * (wx[0]! * refY[r]! + wx[1]! * refY[r + 1]! + wx[2]! * refY[r + 2]! + wx[3]! * refY[r + 3]!);
               }
             } else {
               const i = iy * width + ix;
-              py = (1 - ay) * ((1 - ax) * ref.y[i]! + ax * ref.y[i + 1]!) + ay * ((1 - ax) * ref.y[i + width]! + ax * ref.y[i + width + 1]!);
+              py = (1 - ay) * ((1 - ax) * refY[i]! + ax * refY[i + 1]!) + ay * ((1 - ax) * refY[i + width]! + ax * refY[i + width + 1]!);
             }
           }
           const p = y * width + x;
           const i00 = iy * width + ix;
-          let pcb = ref.cb[i00]!;
-          let pcr = ref.cr[i00]!;
+          let pcb = refCb[i00]!;
+          let pcr = refCr[i00]!;
           if (ax !== 0 || ay !== 0) {
             const i10 = i00 + width;
             const w00 = (1 - ax) * (1 - ay);
             const w01 = ax * (1 - ay);
             const w10 = (1 - ax) * ay;
             const w11 = ax * ay;
-            pcb = w00 * pcb + w01 * ref.cb[i00 + 1]! + w10 * ref.cb[i10]! + w11 * ref.cb[i10 + 1]!;
-            pcr = w00 * pcr + w01 * ref.cr[i00 + 1]! + w10 * ref.cr[i10]! + w11 * ref.cr[i10 + 1]!;
+            pcb = w00 * pcb + w01 * refCb[i00 + 1]! + w10 * refCb[i10]! + w11 * refCb[i10 + 1]!;
+            pcr = w00 * pcr + w01 * refCr[i00 + 1]! + w10 * refCr[i10]! + w11 * refCr[i10 + 1]!;
           }
           keepMatch(cur, pred, diff2, p, py, pcb, pcr);
         }
@@ -615,7 +626,13 @@ export function warp(cur: Planes, ref: Planes, vectors: Float32Array, width: num
  * detail the match lost fall back to the current frame instead of ghosting or smearing.
  * Writes Y, Cb, Cr to `out`.
  */
-export function blend(cur: Planes, preds: Planes[], diffs: Float32Array[], params: FuseParams, width: number, height: number, out: Planes, first: number, end: number): void {
+export function blend(curPlanes: Planes, preds: Planes[], diffs: Float32Array[], params: FuseParams, width: number, height: number, outPlanes: Planes, first: number, end: number): void {
+  const [curY, curCb, curCr] = arrays(curPlanes);
+  const [outY, outCb, outCr] = arrays(outPlanes);
+  const predY = preds.map((q) => q.y);
+  const predCb = preds.map((q) => q.cb);
+  const predCr = preds.map((q) => q.cr);
+  const base = Float64Array.from(params.base);
   const y0 = Math.floor(first / width);
   const y1 = Math.floor(end / width);
   const n = preds.length;
@@ -627,9 +644,9 @@ export function blend(cur: Planes, preds: Planes[], diffs: Float32Array[], param
       const p = y * width + x;
       const left = x > 0 ? -1 : 0;
       const right = x + 1 < width ? 1 : 0;
-      let sy = cur.y[p]!;
-      let scb = cur.cb[p]!;
-      let scr = cur.cr[p]!;
+      let sy = curY[p]!;
+      let scb = curCb[p]!;
+      let scr = curCr[p]!;
       let sw = 1;
       for (let k = 0; k < n; k++) {
         const d = diffs[k]!;
@@ -638,30 +655,29 @@ export function blend(cur: Planes, preds: Planes[], diffs: Float32Array[], param
         const e =
           (d[a + left]! + d[a]! + d[a + right]! + d[p + left]! + d[p]! + d[p + right]! + d[c + left]! + d[c]! + d[c + right]!) * (inv / 9);
         if (e > 6) continue;
-        const w = params.base[k]! * Math.exp(-e);
-        const q = preds[k]!;
-        sy += w * q.y[p]!;
-        scb += w * q.cb[p]!;
-        scr += w * q.cr[p]!;
+        const w = base[k]! * Math.exp(-e);
+        sy += w * predY[k]![p]!;
+        scb += w * predCb[k]![p]!;
+        scr += w * predCr[k]![p]!;
         sw += w;
       }
-      out.y[p] = sy / sw;
-      out.cb[p] = scb / sw;
-      out.cr[p] = scr / sw;
+      outY[p] = sy / sw;
+      outCb[p] = scb / sw;
+      outCr[p] = scr / sw;
     }
   }
 }
 
 /** Weight of sample q in the luma- and colour-guided mean at p; the same both ways round. */
-function guideWeight(src: Planes, p: number, q: number, inv: number, invC: number): number {
-  const d = src.y[q]! - src.y[p]!;
-  const db = src.cb[q]! - src.cb[p]!;
-  const dr = src.cr[q]! - src.cr[p]!;
+function guideWeight(src: PlaneArrays, p: number, q: number, inv: number, invC: number): number {
+  const d = src[0][q]! - src[0][p]!;
+  const db = src[1][q]! - src[1][p]!;
+  const dr = src[2][q]! - src[2][p]!;
   return Math.exp(-d * d * inv - (db * db + dr * dr) * invC);
 }
 
 /** Weights from each sample of row r to the samples 2 rows down: 2 left, below, 2 right, at [x], [width + x], [2·width + x]. */
-function weightsDown(src: Planes, r: number, width: number, inv: number, invC: number, w: Float64Array): void {
+function weightsDown(src: PlaneArrays, r: number, width: number, inv: number, invC: number, w: Float64Array): void {
   const row = r * width;
   const below = row + 2 * width;
   for (let x = 0; x < width; x++) {
@@ -677,7 +693,9 @@ function weightsDown(src: Planes, r: number, width: number, inv: number, invC: n
  * are, so 4:2:0 blotches, mosquito colour and bleeding go while colour edges stay.
  * Reads `src`, writes rgb48.
  */
-export function guideChroma(src: Planes, sigma: number, sigmaC: number, width: number, height: number, rgb: Uint16Array, first: number, end: number): void {
+export function guideChroma(srcPlanes: Planes, sigma: number, sigmaC: number, width: number, height: number, rgb: Uint16Array, first: number, end: number): void {
+  const src = arrays(srcPlanes);
+  const [srcY, srcCb, srcCr] = src;
   const y0 = Math.floor(first / width);
   const y1 = Math.floor(end / width);
   const inv = sigma > 0 ? 1 / (2 * sigma * sigma) : 0;
@@ -685,7 +703,8 @@ export function guideChroma(src: Planes, sigma: number, sigmaC: number, width: n
   // Each pair's weight is computed once: along the row into `right`, and downwards into a
   // ring of three rows' weightsDown, so row y finds those from row y - 2 still there.
   const right = new Float64Array(width);
-  const down = [0, 1, 2].map(() => new Float64Array(3 * width));
+  // A literal, not map(): an array that changes map as it fills deoptimises the loop below.
+  const down = [new Float64Array(3 * width), new Float64Array(3 * width), new Float64Array(3 * width)];
   if (sigma > 0) for (let r = Math.max(0, y0 - 2); r < y0; r++) if (r + 2 < height) weightsDown(src, r, width, inv, invC, down[r % 3]!);
   for (let y = y0; y < y1; y++) {
     const up = down[(y + 1) % 3]!;
@@ -697,9 +716,9 @@ export function guideChroma(src: Planes, sigma: number, sigmaC: number, width: n
     }
     for (let x = 0; x < width; x++) {
       const p = row + x;
-      const l = src.y[p]!;
-      let cb = src.cb[p]!;
-      let cr = src.cr[p]!;
+      const l = srcY[p]!;
+      let cb = srcCb[p]!;
+      let cr = srcCr[p]!;
       if (sigma > 0) {
         let scb = 2 * cb;
         let scr = 2 * cr;
@@ -711,49 +730,49 @@ export function guideChroma(src: Planes, sigma: number, sigmaC: number, width: n
           const q = p - 2 * width;
           if (west) {
             const w = up[2 * width + x - 2]!;
-            scb += w * src.cb[q - 2]!;
-            scr += w * src.cr[q - 2]!;
+            scb += w * srcCb[q - 2]!;
+            scr += w * srcCr[q - 2]!;
             sw += w;
           }
           const w = up[width + x]!;
-          scb += w * src.cb[q]!;
-          scr += w * src.cr[q]!;
+          scb += w * srcCb[q]!;
+          scr += w * srcCr[q]!;
           sw += w;
           if (east) {
             const w = up[x + 2]!;
-            scb += w * src.cb[q + 2]!;
-            scr += w * src.cr[q + 2]!;
+            scb += w * srcCb[q + 2]!;
+            scr += w * srcCr[q + 2]!;
             sw += w;
           }
         }
         if (west) {
           const w = right[x - 2]!;
-          scb += w * src.cb[p - 2]!;
-          scr += w * src.cr[p - 2]!;
+          scb += w * srcCb[p - 2]!;
+          scr += w * srcCr[p - 2]!;
           sw += w;
         }
         if (east) {
           const w = right[x]!;
-          scb += w * src.cb[p + 2]!;
-          scr += w * src.cr[p + 2]!;
+          scb += w * srcCb[p + 2]!;
+          scr += w * srcCr[p + 2]!;
           sw += w;
         }
         if (y + 2 < height) {
           const q = p + 2 * width;
           if (west) {
             const w = here[x]!;
-            scb += w * src.cb[q - 2]!;
-            scr += w * src.cr[q - 2]!;
+            scb += w * srcCb[q - 2]!;
+            scr += w * srcCr[q - 2]!;
             sw += w;
           }
           const w = here[width + x]!;
-          scb += w * src.cb[q]!;
-          scr += w * src.cr[q]!;
+          scb += w * srcCb[q]!;
+          scr += w * srcCr[q]!;
           sw += w;
           if (east) {
             const w = here[2 * width + x]!;
-            scb += w * src.cb[q + 2]!;
-            scr += w * src.cr[q + 2]!;
+            scb += w * srcCb[q + 2]!;
+            scr += w * srcCr[q + 2]!;
             sw += w;
           }
         }

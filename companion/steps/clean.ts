@@ -161,15 +161,18 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   const fields = offsets.map(() => sharedFloats(bw * bh * 2));
   const errors = offsets.map(() => sharedFloats(bw * bh));
   const haveField = offsets.map(() => false);
-  const planes = (): Planes => ({ y: sharedFloats(width * height), cb: sharedFloats(width * height), cr: sharedFloats(width * height) });
-  const preds = offsets.map(planes);
+  const planes = (n = width * height): Planes => ({ y: sharedFloats(n), cb: sharedFloats(n), cr: sharedFloats(n) });
+  // The temporal average's buffers; a single frame (a preview) needs none, and zero-filling
+  // them took longer than cleaning it.
+  const temporal = radius > 0 ? width * height : 0;
+  const preds = offsets.map(() => planes());
   const diffs = offsets.map(() => sharedFloats(width * height));
-  const fused = planes();
+  const fused = planes(temporal);
   const shrunk = planes();
   // The previous output, its motion-compensated copy and difference, for the recursive part.
-  const previous = planes();
-  const previousPred = planes();
-  const previousDiff = sharedFloats(width * height);
+  const previous = planes(temporal);
+  const previousPred = planes(temporal);
+  const previousDiff = sharedFloats(temporal);
   let previousIs = -1;
   const pending: Frame[] = [];
   /** Running estimate of the temporal noise (mean squared error of ±1 matches). */
