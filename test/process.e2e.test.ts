@@ -105,6 +105,28 @@ describe('refinery process', () => {
     expect(probe.format.tags?.timecode).toBe('01:00:00:23');
   });
 
+  it('keeps an odd frame size (853x480 is a common one): ProRes at the source size, H.264 refused before anything is written', async () => {
+    const odd = await makeClip(join(dir, 'odd.mp4'), {
+      seconds: 0.4, audio: false,
+      args: ['-vf', 'scale=213:119', '-c:v', 'libx264', '-pix_fmt', 'yuv444p'],
+    });
+    const out = join(dir, 'odd.mov');
+    const res = await runCli(['process', odd, '-o', out, '--json']);
+    expect(res.code).toBe(0);
+    expect(parseResult(res.stdout)).toMatchObject({ width: 213, height: 119, frames: 10 });
+    expect((await probeStreams(out)).streams[0]).toMatchObject({ codec_name: 'prores', width: 213, height: 119, nb_read_frames: '10' });
+    const before = await readdir(dir);
+    const refused = await runCli(['process', odd, '-o', join(dir, 'odd-out.mp4')]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/h264 needs an even width and height .* 213x119: use codec prores, dnxhr, ffv1/);
+    expect((await readdir(dir)).sort()).toEqual(before.sort());
+    // Upscaled by 2 the size is even again, and H.264 takes it.
+    const up = await runCli(['process', odd, '-o', join(dir, 'odd-up.mp4'), '--upscale', '2', '--json']);
+    expect(up.code).toBe(0);
+    expect(parseResult(up.stdout)).toMatchObject({ width: 426, height: 238 });
+  });
+
   it('conforms a variable-frame-rate source to constant rate and says so', async () => {
     const vfr = join(dir, 'vfr.mp4');
     // 30 fps for the first second, then 15 fps: timestamps no longer evenly spaced.

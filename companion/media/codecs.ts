@@ -12,6 +12,10 @@ export interface CodecPreset {
   /** Pixel format written; RGB formats keep the 16-bit frames lossless. */
   pixelFormat: string;
   videoArgs: string[];
+  /** Arguments for an odd width, where the encoder above refuses one. */
+  oddWidthArgs?: string[];
+  /** 4:2:0 cannot hold an odd width or height at all. */
+  evenSize?: boolean;
   /** Containers (file extensions) the codec may be written to. The first is the default. */
   containers: string[];
 }
@@ -24,6 +28,8 @@ export const CODEC_PRESETS: Record<Codec, CodecPreset> = {
     encoder: 'prores_aw',
     pixelFormat: 'yuv422p10le',
     videoArgs: ['-c:v', 'prores_aw', '-profile:v', '3', '-vendor', 'apl0'],
+    // prores_aw refuses widths that are not a multiple of 2 (853x480 is a common one).
+    oddWidthArgs: ['-c:v', 'prores_ks', '-profile:v', '3', '-vendor', 'apl0'],
     containers: ['.mov'],
   },
   h264: {
@@ -31,6 +37,7 @@ export const CODEC_PRESETS: Record<Codec, CodecPreset> = {
     encoder: 'libx264',
     pixelFormat: 'yuv420p',
     videoArgs: ['-c:v', 'libx264', '-preset', 'medium', '-crf', '16', '-profile:v', 'high'],
+    evenSize: true,
     containers: ['.mp4', '.mov', '.mkv'],
   },
   dnxhr: {
@@ -70,6 +77,20 @@ export function codecForOutput(outputPath: string, requested: string | undefined
   const byContainer = CODECS.find((c) => CODEC_PRESETS[c].containers[0] === ext) ?? CODECS.find((c) => CODEC_PRESETS[c].containers.includes(ext));
   if (!byContainer) throw new CodecError(`unsupported output extension "${ext}": use .mov, .mp4, .mxf or .mkv`);
   return byContainer;
+}
+
+/** Refuses an output frame size the codec cannot hold, so that such a job is refused before it starts. */
+export function checkFrameSize(codec: Codec, width: number, height: number): void {
+  if (CODEC_PRESETS[codec].evenSize && (width % 2 !== 0 || height % 2 !== 0)) {
+    const others = CODECS.filter((c) => !CODEC_PRESETS[c].evenSize).join(', ');
+    throw new CodecError(`${codec} needs an even width and height (4:2:0), and the output would be ${width}x${height}: use codec ${others}`);
+  }
+}
+
+/** The encoder arguments for an output frame size. */
+export function videoArgsFor(codec: Codec, width: number): string[] {
+  const preset = CODEC_PRESETS[codec];
+  return width % 2 !== 0 && preset.oddWidthArgs ? preset.oddWidthArgs : preset.videoArgs;
 }
 
 /** Muxer and its options: QuickTime-family files get a colr atom (older ffmpeg writes none by default). */

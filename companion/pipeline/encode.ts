@@ -2,7 +2,7 @@
 // range into the output container, through an ffmpeg child process.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { extname } from 'node:path';
-import { type Codec, CODEC_PRESETS, audioArgs, containerArgs } from '../media/codecs.js';
+import { type Codec, CODEC_PRESETS, audioArgs, containerArgs, videoArgsFor } from '../media/codecs.js';
 import { type ColourTags, scaleMatrix } from '../media/colour.js';
 import { resolveTool } from '../media/ffmpeg.js';
 import type { MediaInfo } from '../media/probe.js';
@@ -43,7 +43,7 @@ export function encodeArgs(spec: EncodeSpec): string[] {
     ...(audio ? ['-ss', start.toFixed(6), '-t', duration.toFixed(6), '-i', spec.media.path] : []),
     '-map', '0:v:0', ...(audio ? ['-map', '1:a'] : []),
     '-vf', scale,
-    ...preset.videoArgs,
+    ...videoArgsFor(spec.codec, spec.width),
     '-pix_fmt', preset.pixelFormat,
     '-color_primaries', spec.colour.primaries,
     '-color_trc', spec.colour.transfer,

@@ -2,12 +2,12 @@
 // → sidecar. The CLI and the companion's queue both call processClip().
 import { stat } from 'node:fs/promises';
 import type { StepSpec } from '../../src/protocol/recipe.js';
-import { type Codec, codecForOutput } from '../media/codecs.js';
+import { type Codec, checkFrameSize, codecForOutput } from '../media/codecs.js';
 import { outputColour } from '../media/colour.js';
 import { type MediaInfo, probe } from '../media/probe.js';
 import { formatRational } from '../media/rational.js';
 import { addFrames } from '../media/timecode.js';
-import { checkSteps, inRunningOrder, stepDefinition } from '../steps/index.js';
+import { checkSteps, inRunningOrder, outputSizeOf, stepDefinition } from '../steps/index.js';
 import type { Frame } from '../steps/step.js';
 import { VERSION } from '../version.js';
 import { StepChain } from './chain.js';
@@ -77,6 +77,8 @@ export async function prepareJob(request: ProcessRequest) {
   const parsed = request.steps.map((s) => stepDefinition(s.op).options.parse(s) as StepSpec);
   await checkSteps(parsed, request.stateDir);
   const steps = inRunningOrder(parsed);
+  const size = outputSizeOf(steps, media.width, media.height);
+  checkFrameSize(codec, size.width, size.height);
   return { media, range, codec, output, steps };
 }
 

@@ -22,6 +22,11 @@ export function inRunningOrder(steps: StepSpec[]): StepSpec[] {
   return [...steps].sort((a, b) => rank(a) - rank(b));
 }
 
+/** The frame size after every step of a recipe, for frames of `width`x`height`. */
+export function outputSizeOf(steps: StepSpec[], width: number, height: number): { width: number; height: number } {
+  return steps.reduce((size, step) => stepDefinition(step.op).outputSize?.(step, size.width, size.height) ?? size, { width, height });
+}
+
 /** Runs every step's check() in recipe order; a refusal says which step (index as given) and option. */
 export async function checkSteps(steps: StepSpec[], stateDir: string): Promise<void> {
   for (const [index, step] of steps.entries()) {

@@ -52,6 +52,8 @@ export interface StepDefinition<Options = unknown> {
    * or written. Throws a StepOptionError naming the option.
    */
   check?(options: Options, stateDir: string): Promise<void>;
+  /** The frame size the step outputs, where it is not the size it receives; known before a job starts, so the output can be checked. */
+  outputSize?(options: Options, width: number, height: number): { width: number; height: number };
   create(options: Options, context: StepContext): Promise<StepInstance>;
 }
 

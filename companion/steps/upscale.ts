@@ -78,6 +78,7 @@ export const upscaleStep: StepDefinition<UpscaleStep> = {
   op: 'upscale',
   options: UpscaleStepSchema,
   describe: (o) => `upscale x${o.scale}${o.model ? ` (${o.model})` : ''}`,
+  outputSize: (o, width, height) => ({ width: width * o.scale, height: height * o.scale }),
   async check(options, stateDir) {
     await upscalePasses((task, id) => findModel(stateDir, task, id), options.scale, options.model).catch((e: Error) => {
       throw new StepOptionError('model', e.message);
@@ -88,7 +89,7 @@ export const upscaleStep: StepDefinition<UpscaleStep> = {
       (await upscalePasses((task, id) => resolveModel(context.stateDir, task, id), options.scale, options.model)).map((r) => openPass(r, context.frames)),
     );
     return {
-      outputSize: (width, height) => ({ width: width * options.scale, height: height * options.scale }),
+      outputSize: (width, height) => upscaleStep.outputSize!(options, width, height),
       async push(frame) {
         let picture = framePlanar(frame);
         for (const pass of passes) picture = await pass.apply(picture);
