@@ -127,6 +127,18 @@ describe('refinery process', () => {
     expect(parseResult(up.stdout)).toMatchObject({ width: 426, height: 238 });
   });
 
+  it('keeps non-square pixels, so the clip is not stretched on the timeline, upscaled or not', async () => {
+    const anamorphic = await makeClip(join(dir, 'anamorphic.mp4'), {
+      seconds: 0.2, audio: false, size: '180x120',
+      args: ['-vf', 'setsar=32/27', '-c:v', 'libx264', '-pix_fmt', 'yuv420p'],
+    });
+    for (const [name, args, size] of [['sar.mov', [], [180, 120]], ['sar-up.mp4', ['--upscale', '2'], [360, 240]]] as const) {
+      const res = await runCli(['process', anamorphic, '-o', join(dir, name), ...args]);
+      expect(res.code).toBe(0);
+      expect((await probeStreams(join(dir, name))).streams[0]).toMatchObject({ width: size[0], height: size[1], sample_aspect_ratio: '32:27' });
+    }
+  });
+
   it('conforms a variable-frame-rate source to constant rate and says so', async () => {
     const vfr = join(dir, 'vfr.mp4');
     // 30 fps for the first second, then 15 fps: timestamps no longer evenly spaced.

@@ -27,6 +27,8 @@ export interface MediaInfo {
   /** Displayed size, after rotation. */
   width: number;
   height: number;
+  /** Pixel aspect ratio (1/1 square; 32/27 for 16:9 shown from 720x480), after rotation. */
+  sampleAspect: Rational;
   fps: string;
   rate: Rational;
   frames: number;
@@ -59,6 +61,7 @@ interface FfprobeStream {
   color_space?: string;
   color_range?: string;
   sample_rate?: string;
+  sample_aspect_ratio?: string;
   channels?: number;
   channel_layout?: string;
   disposition?: { attached_pic?: number };
@@ -92,6 +95,12 @@ function bitDepthOf(pixelFormat: string, rawBits: string | undefined): number {
   const match = /p(\d+)(le|be)?$/.exec(pixelFormat) ?? /(\d+)(le|be)$/.exec(pixelFormat);
   if (match && Number(match[1]) >= 9) return Number(match[1]);
   return pixelFormat.includes('48') || pixelFormat.includes('64') ? 16 : 8;
+}
+
+/** ffprobe writes "32:27", or "0:1" / "N/A" where it is unknown, which means square pixels. */
+function sampleAspectOf(text: string | undefined, swap: boolean): Rational {
+  const sar = parseRational((text ?? '').replace(':', '/')) ?? { num: 1, den: 1 };
+  return swap ? { num: sar.den, den: sar.num } : sar;
 }
 
 function rotationOf(stream: FfprobeStream): number {
@@ -158,6 +167,7 @@ export async function probe(path: string): Promise<MediaInfo> {
     codec: video.codec_name ?? 'unknown',
     width: swap ? video.height : video.width,
     height: swap ? video.width : video.height,
+    sampleAspect: sampleAspectOf(video.sample_aspect_ratio, swap),
     fps: formatRational(rate),
     rate,
     frames,

@@ -32,9 +32,12 @@ export function encodeArgs(spec: EncodeSpec): string[] {
   const audio = spec.media.audio.length > 0;
   const start = frameTime(spec.firstFrame, spec.media.rate);
   const duration = frameTime(spec.count, spec.media.rate);
+  // Non-square pixels stay so (every step scales both axes alike), or the clip comes back
+  // stretched on the timeline.
+  const sar = `setsar=${formatRational(spec.media.sampleAspect)}`;
   const scale = rgb
-    ? `format=${preset.pixelFormat}`
-    : `scale=out_color_matrix=${scaleMatrix(spec.colour.matrix)}:out_range=tv:flags=bicubic+accurate_rnd,format=${preset.pixelFormat}`;
+    ? `format=${preset.pixelFormat},${sar}`
+    : `scale=out_color_matrix=${scaleMatrix(spec.colour.matrix)}:out_range=tv:flags=bicubic+accurate_rnd,format=${preset.pixelFormat},${sar}`;
   const timecode = ext === '.mkv' ? ['-metadata', `timecode=${spec.timecode}`] : ['-timecode', spec.timecode];
   return [
     '-hide_banner', '-nostdin', '-v', 'error', '-y',

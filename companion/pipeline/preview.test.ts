@@ -115,6 +115,18 @@ describe('preview frames', () => {
     expect(again.after).toBe(before);
   });
 
+  it('shows non-square pixels as they are displayed (720x480-style 16:9 at 32:27)', async () => {
+    const anamorphic = await makeClip(join(dir, 'anamorphic.mp4'), {
+      seconds: 0.2, audio: false, size: '180x120',
+      args: ['-vf', 'setsar=32/27', '-c:v', 'libx264', '-pix_fmt', 'yuv420p'],
+    });
+    expect((await probe(anamorphic)).sampleAspect).toEqual({ num: 32, den: 27 });
+    const full = await previewFrame({ source: anamorphic, timeS: 0, steps: [] }, noProxies, workers);
+    expect([full.width, full.height]).toEqual([214, 120]);
+    const narrow = await previewFrame({ source: anamorphic, timeS: 0, steps: [], maxWidth: 160 }, noProxies, workers);
+    expect([narrow.width, narrow.height]).toEqual([160, 90]);
+  });
+
   it('serves concurrent requests one decode at a time, each with its own frame', async () => {
     const frames = [20, 5, 21, 40];
     const previews = await Promise.all(frames.map((frame) => previewFrame({ source: clip, timeS: frame / 25, steps: [] }, noProxies, workers)));

@@ -149,11 +149,16 @@ export async function renderPreview(request: PreviewRequest, stateDir: string, w
   }
   await checkSteps(request.steps, stateDir);
   const maxWidth = request.maxWidth ?? DEFAULT_MAX_WIDTH;
-  // Even sizes keep every chroma subsampling happy downstream.
+  // The picture as it is shown: non-square pixels are scaled out to square ones. Even sizes
+  // keep every chroma subsampling happy downstream.
+  const shownWidth = Math.round((media.width * media.sampleAspect.num) / media.sampleAspect.den);
+  const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
   const size =
-    media.width > maxWidth
-      ? { width: maxWidth - (maxWidth % 2), height: Math.max(2, Math.round((media.height * maxWidth) / media.width / 2) * 2) }
-      : { width: media.width, height: media.height };
+    shownWidth > maxWidth
+      ? { width: maxWidth - (maxWidth % 2), height: even((media.height * maxWidth) / shownWidth) }
+      : shownWidth !== media.width
+        ? { width: even(shownWidth), height: media.height }
+        : { width: media.width, height: media.height };
   // The steps get ready (a LUT parsed, a network opened) while ffmpeg decodes, from the
   // moment it has been started: their main-thread work must not delay its start.
   let chainReady: Promise<StepChain> | undefined;

@@ -78,6 +78,7 @@ export interface ProbedStream {
   width?: number;
   height?: number;
   pix_fmt?: string;
+  sample_aspect_ratio?: string;
   r_frame_rate?: string;
   nb_read_frames?: string;
   duration?: string;
