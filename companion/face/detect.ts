@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { WorkerPool } from '../pipeline/workers.js';
 import type { Frame } from '../steps/step.js';
 import type { FivePoints, Point } from './align.js';
 import type { Detection } from './tracker.js';
@@ -156,35 +157,50 @@ export function fivePoints(mesh: HumanFace['mesh']): FivePoints {
 
 let queue: Promise<unknown> = Promise.resolve();
 
-/** The shipped detector: BlazeFace + FaceMesh from @vladmandic/human on TF.js wasm. */
-export async function createDetector(): Promise<FaceDetector> {
-  const h = await loadHuman();
-  return {
-    name: `BlazeFace + FaceMesh (@vladmandic/human, TF.js ${h.tf.getBackend()})`,
-    detect(frame) {
-      // TF.js is one engine per process: detections run one at a time.
-      const run = queue.then(async () => {
-        const factor = Math.max(1, Math.max(frame.width, frame.height) / DETECT_SIZE);
-        const small = shrink(frame, factor);
-        const sx = frame.width / small.width;
-        const sy = frame.height / small.height;
-        const input = h.tf.tensor(small.data, [1, small.height, small.width, 3], 'float32');
-        try {
-          const result = await h.detect(input);
-          if (result.error) throw new Error(`face detection failed: ${result.error}`);
-          return result.face.flatMap((f): Detection[] => {
-            if (f.mesh.length < 468) return [];
-            const landmarks = fivePoints(f.mesh).map((p) => ({ x: p.x * sx, y: p.y * sy })) as FivePoints;
-            if (Math.hypot(landmarks[1].x - landmarks[0].x, landmarks[1].y - landmarks[0].y) < MIN_EYE_DISTANCE) return [];
-            const [x, y, w, hgt] = f.box;
-            return [{ box: { x: x * sx, y: y * sy, width: w * sx, height: hgt * sy }, score: f.score, landmarks }];
-          });
-        } finally {
-          input.dispose();
-        }
+/** Finds the faces in one frame (on whichever thread createDetector chose). */
+export function detectFaces(frame: Frame): Promise<Detection[]> {
+  // TF.js is one engine per thread: detections run one at a time.
+  const run = queue.then(async () => {
+    const h = await loadHuman();
+    const factor = Math.max(1, Math.max(frame.width, frame.height) / DETECT_SIZE);
+    const small = shrink(frame, factor);
+    const sx = frame.width / small.width;
+    const sy = frame.height / small.height;
+    const input = h.tf.tensor(small.data, [1, small.height, small.width, 3], 'float32');
+    try {
+      const result = await h.detect(input);
+      if (result.error) throw new Error(`face detection failed: ${result.error}`);
+      return result.face.flatMap((f): Detection[] => {
+        if (f.mesh.length < 468) return [];
+        const landmarks = fivePoints(f.mesh).map((p) => ({ x: p.x * sx, y: p.y * sy })) as FivePoints;
+        if (Math.hypot(landmarks[1].x - landmarks[0].x, landmarks[1].y - landmarks[0].y) < MIN_EYE_DISTANCE) return [];
+        const [x, y, w, hgt] = f.box;
+        return [{ box: { x: x * sx, y: y * sy, width: w * sx, height: hgt * sy }, score: f.score, landmarks }];
       });
-      queue = run.catch(() => undefined);
-      return run;
-    },
+    } finally {
+      input.dispose();
+    }
+  });
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/** Loads the models on this thread; says which TF.js backend runs them. */
+export async function detectorBackend(): Promise<string> {
+  return (await loadHuman()).tf.getBackend();
+}
+
+const THIS_MODULE = import.meta.url;
+
+/**
+ * The shipped detector: BlazeFace + FaceMesh from @vladmandic/human on TF.js wasm. With
+ * `workers` it runs there (a detection is ~150 ms of CPU, which on the companion's main
+ * thread held up every client, preview and pipe meanwhile); without, on this thread.
+ */
+export async function createDetector(workers?: WorkerPool): Promise<FaceDetector> {
+  const backend = workers ? await workers.run<string>(THIS_MODULE, 'detectorBackend', []) : await detectorBackend();
+  return {
+    name: `BlazeFace + FaceMesh (@vladmandic/human, TF.js ${backend})`,
+    detect: (frame) => (workers ? workers.run<Detection[]>(THIS_MODULE, 'detectFaces', [frame]) : detectFaces(frame)),
   };
 }

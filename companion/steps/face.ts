@@ -23,7 +23,7 @@ export const faceStep: StepDefinition<FaceStep> = {
   async create(options, context) {
     const passThrough = { outputSize: (width: number, height: number) => ({ width, height }), flush: async () => [], close: async () => undefined };
     if (options.strength <= 0) return { ...passThrough, push: async (frame) => [frame] };
-    const detector = await createDetector();
+    const detector = await createDetector(context.workers);
     const { value: restorer, release } = await keptOpen(
       `face\0${context.stateDir}\0${options.model ?? ''}`,
       () => openRestorer(registryModels(context.stateDir), options.model),
