@@ -10,7 +10,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
+import { WorkerPool } from '../pipeline/workers.js';
 import { probeModel } from './onnx-proto.js';
+import type { PlainTensor } from './session-host.js';
 
 const require = createRequire(import.meta.url);
 let loaded: typeof Ort | undefined;
@@ -189,8 +191,16 @@ export interface TensorInfo {
   type: string;
 }
 
+/** The part of an InferenceSession Refinery uses. */
+export interface Session {
+  readonly inputMetadata: readonly Ort.InferenceSession.ValueMetadata[];
+  readonly outputMetadata: readonly Ort.InferenceSession.ValueMetadata[];
+  run(feeds: Record<string, Ort.Tensor>): Promise<Record<string, Ort.Tensor>>;
+  release(): Promise<void>;
+}
+
 export interface ModelSession {
-  session: Ort.InferenceSession;
+  session: Session;
   provider: Provider;
   inputs: TensorInfo[];
   outputs: TensorInfo[];
@@ -203,8 +213,37 @@ export interface SessionOptions {
   provider?: Provider;
   threads?: number;
   /** Injected for tests: how a session is created on one provider. */
-  create?: (model: string | Uint8Array, options: Ort.InferenceSession.SessionOptions) => Promise<Ort.InferenceSession>;
+  create?: (model: string | Uint8Array, options: Ort.InferenceSession.SessionOptions) => Promise<Session>;
 }
+
+const HOST = new URL('./session-host.js', import.meta.url).href;
+let inferenceWorker: WorkerPool | undefined;
+
+/**
+ * A session that lives on the inference worker (session-host.ts), one worker for every
+ * model: onnxruntime-node runs a network synchronously, which must not happen on the thread
+ * that serves clients and pumps ffmpeg. Tensors are copied across; a tile is small.
+ */
+async function hostedSession(model: string | Uint8Array, options: Ort.InferenceSession.SessionOptions): Promise<Session> {
+  inferenceWorker ??= new WorkerPool(1);
+  const pool = inferenceWorker;
+  const opened = await pool.run<{ id: number } & Pick<Session, 'inputMetadata' | 'outputMetadata'>>(HOST, 'openHosted', [model, options]);
+  const plain = (t: Ort.Tensor): PlainTensor => ({ type: t.type, data: t.data, dims: t.dims });
+  return {
+    inputMetadata: opened.inputMetadata,
+    outputMetadata: opened.outputMetadata,
+    async run(feeds) {
+      const { Tensor } = onnxruntime();
+      const out = await pool.run<Record<string, PlainTensor>>(HOST, 'runHosted', [opened.id, Object.fromEntries(Object.entries(feeds).map(([n, t]) => [n, plain(t)]))]);
+      return Object.fromEntries(Object.entries(out).map(([n, t]) => [n, new Tensor(t.type, t.data as Float32Array, t.dims)]));
+    },
+    release: () => pool.run(HOST, 'releaseHosted', [opened.id]),
+  };
+}
+
+// Compiled, sessions are hosted on the inference worker; run from the TypeScript sources (the
+// unit tests) there is no compiled host module for a worker to load, so they stay here.
+const HOSTED = import.meta.url.endsWith('.js');
 
 function describe(meta: readonly Ort.InferenceSession.ValueMetadata[]): TensorInfo[] {
   return meta.map((m) => (m.isTensor ? { name: m.name, shape: [...m.shape], type: m.type } : { name: m.name, shape: [], type: 'non-tensor' }));
@@ -221,7 +260,8 @@ function firstLine(error: unknown): string {
 export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<ModelSession> {
   const provider = options.provider ?? (await providerReport()).provider;
   const { InferenceSession } = onnxruntime();
-  const create = options.create ?? ((m, o) => (typeof m === 'string' ? InferenceSession.create(m, o) : InferenceSession.create(m, o)));
+  const create =
+    options.create ?? (HOSTED ? hostedSession : (m, o) => (typeof m === 'string' ? InferenceSession.create(m, o) : InferenceSession.create(m, o)));
   const sessionOptions = (p: Provider): Ort.InferenceSession.SessionOptions => ({
     executionProviders: [p],
     intraOpNumThreads: options.threads ?? threadCount(),
@@ -231,7 +271,7 @@ export async function createSession(model: string | Uint8Array, options: Session
     logSeverityLevel: 3,
   });
   let fallbackFrom: ModelSession['fallbackFrom'];
-  let session: Ort.InferenceSession;
+  let session: Session;
   try {
     session = await create(model, sessionOptions(provider));
   } catch (error) {

@@ -58,6 +58,9 @@ export class WorkerPool {
       if (!slot) return;
       const task = this.queue.shift()!;
       slot.task = task;
+      // A busy worker keeps the process alive (a CLI waiting on its reply would otherwise
+      // exit with the work undone); an idle one does not.
+      slot.worker.ref();
       slot.worker.postMessage({ id: task.id, module: task.module, fn: task.fn, args: task.args });
     }
   }
@@ -69,6 +72,7 @@ export class WorkerPool {
     worker.on('message', (reply: WorkerReply) => {
       const task = slot.task;
       slot.task = undefined;
+      slot.worker.unref();
       if (task) {
         if (reply.error !== undefined) task.reject(new Error(reply.error));
         else task.resolve(reply.result);
