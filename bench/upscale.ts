@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { resolveTool } from '../companion/media/ffmpeg.js';
@@ -14,6 +15,7 @@ import { resolveModel } from '../companion/models/registry.js';
 import { sessionRunner, threadCount } from '../companion/models/runtime.js';
 import { runTiled, type TileOptions, type TileRunner } from '../companion/models/tiling.js';
 import { upscalerjsModels } from '../companion/models/upscalerjs.js';
+import { processClip } from '../companion/pipeline/process.js';
 import { UPSCALE_TILES } from '../companion/steps/upscale.js';
 import { framePlanar } from '../companion/steps/upscale-planes.js';
 import { runWithPeakMemory } from './peak-memory.js';
@@ -35,7 +37,18 @@ export interface UpscaleBench {
   tfjsWasmFps: number;
   ratio: number;
   job: { frames: number; fps: number; seconds: number; peakMiB: number };
+  /** How long the job held up the thread that, in the companion, answers clients (ms). */
+  stalls: { p99Ms: number; maxMs: number; meanMs: number };
   note: string;
+}
+
+/** The same job in this process, as the companion runs it, timing the event loop's stalls. */
+async function mainThreadStalls(clip: string, output: string, stateDir: string): Promise<UpscaleBench['stalls']> {
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  await processClip({ input: clip, output, steps: [{ op: 'upscale', scale: 2, model: MODEL }], stateDir });
+  delay.disable();
+  return { p99Ms: delay.percentile(99) / 1e6, maxMs: delay.max / 1e6, meanMs: delay.mean / 1e6 };
 }
 
 async function timed(frames: number, each: () => Promise<unknown>): Promise<number> {
@@ -68,6 +81,7 @@ export async function benchUpscale(dir: string, stateDir: string, frames = { ort
 
   const out = join(dir, 'upscaled.mov');
   const job = await runWithPeakMemory(process.execPath, [CLI, 'process', clip, '-o', out, '--upscale', '2', '--model', MODEL, '--state-dir', stateDir]);
+  const stalls = await mainThreadStalls(clip, join(dir, 'upscaled-here.mov'), stateDir);
   return {
     model: MODEL,
     width: WIDTH,
@@ -78,6 +92,7 @@ export async function benchUpscale(dir: string, stateDir: string, frames = { ort
     tfjsWasmFps,
     ratio: ortFps / tfjsWasmFps,
     job: { frames: frames.job, fps: frames.job / job.seconds, seconds: job.seconds, peakMiB: job.peakMiB },
+    stalls,
     note: 'CPU shared with other work while measured; TF.js wasm with SIMD, single-threaded (its multi-threaded build does not start in Node), ONNX Runtime one thread per core',
   };
 }
@@ -87,6 +102,11 @@ export function upscaleRows(u: UpscaleBench): { name: string; fps: number; note:
     { name: `upscale x2 ${u.width}x${u.height}, ONNX Runtime CPU (${u.model})`, fps: u.ortFps, note: `${(1 / u.ortFps).toFixed(1)} s a frame; ${u.threads} threads, ${u.tile}px tiles` },
     { name: `upscale x2 ${u.width}x${u.height}, TF.js wasm (same weights)`, fps: u.tfjsWasmFps, note: `${(1 / u.tfjsWasmFps).toFixed(1)} s a frame; ONNX Runtime ${u.ratio.toFixed(1)}x faster` },
     { name: `upscale x2 ${u.width}x${u.height} → ProRes, whole job`, fps: u.job.fps, note: `${u.job.frames} frames in ${u.job.seconds.toFixed(1)}s, peak ${u.job.peakMiB} MiB (process tree)` },
+    {
+      name: 'upscale job: main-thread stall, p99',
+      fps: 1000 / u.stalls.p99Ms,
+      note: `${u.stalls.p99Ms.toFixed(0)} ms (max ${u.stalls.maxMs.toFixed(0)}, mean ${u.stalls.meanMs.toFixed(1)}): the longest a client, preview or cancel waits`,
+    },
   ];
 }
 
