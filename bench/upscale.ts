@@ -105,7 +105,7 @@ export function upscaleRows(u: UpscaleBench): { name: string; fps: number; note:
     {
       name: 'upscale job: main-thread stall, p99',
       fps: 1000 / u.stalls.p99Ms,
-      note: `${u.stalls.p99Ms.toFixed(0)} ms (max ${u.stalls.maxMs.toFixed(0)}, mean ${u.stalls.meanMs.toFixed(1)}): the longest a client, preview or cancel waits`,
+      note: `${u.stalls.p99Ms.toFixed(0)} ms (max ${u.stalls.maxMs.toFixed(0)}, mean ${u.stalls.meanMs.toFixed(1)}): how long a client, preview or cancel waits on the companion's thread`,
     },
   ];
 }
