@@ -8,6 +8,7 @@ import { shareArrays } from '../pipeline/workers.js';
 import { type StepDefinition, StepOptionError } from './step.js';
 
 const KERNEL = new URL('../luts/interpolate.js', import.meta.url).href;
+const HDR_TRANSFERS: Record<string, string> = { smpte2084: 'PQ', 'arib-std-b67': 'HLG' };
 
 // The library hands out the same parsed LUT while its file is unchanged, so its prepared
 // tables (which previews would otherwise rebuild on every request) live as long as it does.
@@ -33,6 +34,7 @@ export const lutStep: StepDefinition<LutStep> = {
   async create(options, context) {
     const { lut } = await resolveLut(options.path, context.stateDir);
     const table = preparedFor(lut, options.interpolation);
+    const hdr = HDR_TRANSFERS[context.source.colour.transfer ?? ''];
     return {
       outputSize: (width, height) => ({ width, height }),
       async push(frame) {
@@ -43,6 +45,9 @@ export const lutStep: StepDefinition<LutStep> = {
       },
       flush: async () => [],
       close: async () => undefined,
+      // The graded file keeps the source's HDR tags; a look made for Rec.709 (every preset is)
+      // lands on HDR code values as they are, which the editor should hear about.
+      notes: () => (hdr ? [`lut: the source is HDR (${hdr}); ${options.path} is applied to its code values as they are, and a Rec.709 look will not look right on it`] : []),
     };
   },
 };
