@@ -184,14 +184,16 @@ describe('clean', () => {
     const w = 45;
     const h = 27;
     const src = Float32Array.from({ length: w * h }, (_, i) => 100 + 40 * Math.sin((i % w) / 6) + 20 * Math.cos(i / w / 4) + (rand() - 0.5) * 12);
-    for (const shifts of [1, 2, 4, 8]) {
-      const expected = plainShrink(src, w, h, 5, shifts);
+    // flat 12: blocks left with at most 5 AC coefficients above 5 are thresholded at 12.
+    for (const [shifts, flat] of [[1, 0], [2, 0], [4, 0], [8, 0], [4, 12]] as const) {
+      const expected = plainShrink(src, w, h, 5, shifts, flat);
       for (const bands of [1, 3]) {
         const dst = new Float32Array(w * h);
-        for (let b = 0; b < bands; b++) dctShrink(src, dst, w, h, 5, shifts, Math.floor((h * b) / bands) * w, Math.floor((h * (b + 1)) / bands) * w);
+        for (let b = 0; b < bands; b++) dctShrink(src, dst, w, h, 5, shifts, flat, Math.floor((h * b) / bands) * w, Math.floor((h * (b + 1)) / bands) * w);
         for (let i = 0; i < w * h; i++) expect(Math.abs(dst[i]! - expected[i]!)).toBeLessThan(1e-4);
       }
     }
+    expect(Math.max(...plainShrink(src, w, h, 5, 4, 12).map((v, i) => Math.abs(v - plainShrink(src, w, h, 5, 4)[i]!)))).toBeGreaterThan(0.5);
   });
 });
 
@@ -208,19 +210,23 @@ function matrixDct(block: Float64Array): Float64Array {
 }
 
 /** dctShrink written plainly: matrix DCTs of edge-replicated blocks at each shift, averaged per pixel. */
-function plainShrink(src: Float32Array, w: number, h: number, threshold: number, shifts: number): Float64Array {
+/** `flat`: the threshold of blocks with at most 5 AC coefficients above `threshold` (0: none). */
+function plainShrink(src: Float32Array, w: number, h: number, threshold: number, shifts: number, flat = 0): Float64Array {
   const grids = [[1, 1], [5, 5], [3, 7], [7, 3], [1, 5], [5, 1], [3, 3], [7, 7]].slice(0, shifts);
   const basis = (k: number, n: number) => (k === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * n + 1) * k * Math.PI) / 16);
   const sum = new Float64Array(w * h);
   const count = new Float64Array(w * h);
-  const t2 = threshold * threshold;
   for (const [sx, sy] of grids) {
     for (let oy = sy! - 8; oy < h; oy += 8) for (let ox = sx! - 8; ox < w; ox += 8) {
       const block = new Float64Array(64);
       for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) {
         block[y * 8 + x] = src[Math.min(h - 1, Math.max(0, oy + y)) * w + Math.min(w - 1, Math.max(0, ox + x))]!;
       }
-      const c = matrixDct(block).map((v, k) => (k === 0 ? v : v * v < t2 ? 0 : v * v < 4 * t2 ? (v * (v * v - t2)) / (3 * t2) : v));
+      const dct = matrixDct(block);
+      const survivors = dct.filter((v, k) => k > 0 && Math.abs(v) >= threshold).length;
+      const t = survivors <= 5 ? Math.max(threshold, flat) : threshold;
+      const t2 = t * t;
+      const c = dct.map((v, k) => (k === 0 ? v : v * v < t2 ? 0 : v * v < 4 * t2 ? (v * (v * v - t2)) / (3 * t2) : v));
       for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) {
         if (oy + y < 0 || oy + y >= h || ox + x < 0 || ox + x >= w) continue;
         let v = 0;

@@ -64,12 +64,14 @@ export interface CleanSettings {
   shifts: number;
   /** Threshold from the temporal noise instead: shrinkTemporal × √(median squared difference to the next frame's match). */
   shrinkTemporal: number;
+  /** In flat blocks (see dctShrink) the threshold is at least shrinkFlat × shrinkFloor. */
+  shrinkFlat: number;
 }
 
 export const CLEAN_SETTINGS: Record<CleanStep['strength'], CleanSettings> = {
-  light: { radius: 1, search: 3, base: [0.8], hScale: 16, hFloor: 16, deblock: 3, deblock4: false, chroma: 3, chromaColour: 4, recursive: 1, shrink: 2, shrinkFloor: 1.5, shifts: 2, shrinkTemporal: 0.5 },
-  medium: { radius: 2, search: 3, base: [1, 0.8], hScale: 32, hFloor: 32, deblock: 4, deblock4: true, chroma: 4, chromaColour: 6, recursive: 2, shrink: 3, shrinkFloor: 2, shifts: 4, shrinkTemporal: 1 },
-  strong: { radius: 3, search: 3, base: [1, 0.9, 0.7], hScale: 48, hFloor: 48, deblock: 6, deblock4: true, chroma: 6, chromaColour: 8, recursive: 3, shrink: 3.5, shrinkFloor: 3, shifts: 8, shrinkTemporal: 2 },
+  light: { radius: 1, search: 3, base: [0.8], hScale: 16, hFloor: 16, deblock: 3, deblock4: false, chroma: 3, chromaColour: 4, recursive: 1, shrink: 2, shrinkFloor: 1.5, shifts: 2, shrinkTemporal: 0.5, shrinkFlat: 3 },
+  medium: { radius: 2, search: 3, base: [1, 0.8], hScale: 32, hFloor: 32, deblock: 4, deblock4: true, chroma: 4, chromaColour: 6, recursive: 2, shrink: 3, shrinkFloor: 2, shifts: 4, shrinkTemporal: 1, shrinkFlat: 4 },
+  strong: { radius: 3, search: 3, base: [1, 0.9, 0.7], hScale: 48, hFloor: 48, deblock: 6, deblock4: true, chroma: 6, chromaColour: 8, recursive: 3, shrink: 3.5, shrinkFloor: 3, shifts: 8, shrinkTemporal: 2, shrinkFlat: 3 },
 };
 
 interface Slot {
@@ -265,7 +267,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       for (const p of ['y', 'cb', 'cr'] as const) {
         const threshold = Math.max(s.shrinkFloor * blockingBoost(lift), s.shrink * dctNoise(result[p], width, height), s.shrinkTemporal * Math.sqrt(Math.max(0, noise)));
         // Chroma is half resolution underneath; half the grids do.
-        await band('dctShrink', [result[p], shrunk[p], width, height, threshold, p === 'y' ? s.shifts : Math.max(1, s.shifts >> 1)]);
+        await band('dctShrink', [result[p], shrunk[p], width, height, threshold, p === 'y' ? s.shifts : Math.max(1, s.shifts >> 1), s.shrinkFloor * s.shrinkFlat]);
       }
       result = shrunk;
     }
