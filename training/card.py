@@ -15,6 +15,7 @@ import torch
 import data
 import nets
 import pool
+from train import DEFAULT_STEPS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -82,7 +83,7 @@ def main(argv=None):
              f"- `models/{entry['file']}`: {entry['size']:,} bytes, sha256 `{entry['sha256']}`",
              '- ONNX opset 13; input `input` float32 [N,3,H,W] RGB 0..1 (as decoded from video), output `output` '
              f'[N,3,{scale}H,{scale}W] RGB (may overshoot slightly; the engine clamps). Fully convolutional, any size.',
-             '- Licence of the weights: MIT, like Refinery. They are trained on the GPL-2+ photographs below.',
+             '- Licence of the weights: MIT, like Refinery. They are trained on the photographs below (licences listed there).',
              '', '## Architecture', '',
              f'3x3 conv 3→{ch}, ReLU, {blocks} residual blocks (3x3 conv, ReLU, 3x3 conv; {ch} channels), '
              + (f'3x3 conv → {3 * scale * scale} channels plus a learnable linear 3x3 skip from the input '
@@ -102,7 +103,7 @@ def main(argv=None):
                  crf0=r.simple_crf[0], crf1=r.simple_crf[1]),
              '', COMMON if r.p_plain < 1 else 'Each patch is a random square of a training photo at a random zoom (0.3–1 of its pixels), flipped and rotated.',
              '', '## Training', '',
-             f"`/usr/bin/python3 training/train.py --model {a.model}`: {ck['step']:,} steps of batch {ck['batch']} "
+             f"`/usr/bin/python3 training/train.py --model {a.model}{'' if ck['steps'] == DEFAULT_STEPS[a.model] else ' --steps ' + str(ck['steps'])}`: {ck['step']:,} steps of batch {ck['batch']} "
              f"({r.patch}x{r.patch} input patches), Adam 2e-3 with warm-up and cosine decay, L1 loss, seed {ck['seed']}, "
              f"{ck['elapsed'] / 60:.0f} min of training steps (pair generation not counted) on one thread of a 2-core CPU shared with "
              f"other work (Debian PyTorch {torch.__version__.split('a')[0]}). {a.note}".rstrip(),
@@ -122,7 +123,8 @@ def main(argv=None):
     else:
         p = ev['results']['pans']
         lines += [f"Diagonal pans of {ev['pan_frames']} frames over each photo, libx264 crf {', '.join(map(str, ev['crf']))}; "
-                  'ffmpeg filters with default settings on the same decoded frames (bm3d not run: too slow here).', '',
+                  'ffmpeg filters with default settings on the same decoded frames, spp with qp=6 and quality=3 as the '
+                  'decoded frames carry no quantiser table (bm3d not run: too slow here).', '',
                   '| method | PSNR dB | SSIM | GMSD |', '| --- | --- | --- | --- |']
         for name in p:
             lines.append(f"| {model_id if name == 'model' else ('damaged input' if name == 'input' else 'ffmpeg ' + name)} | {fmt(p[name])} |")

@@ -2,7 +2,8 @@
 
 Only photographs shipped in Debian wallpaper packages are used (installed with apt-get; see
 PACKAGES). `python3 training/data.py` writes training/data/manifest.json. The split is by the
-image's sha256, so it never changes while the files do not. Images are not committed.
+image's sha256 within the first set of packages (SPLIT_PACKAGES), so it never changes while
+those files do not; later packages only add training images. Images are not committed.
 """
 import argparse
 import fnmatch
@@ -33,8 +34,36 @@ PHOTOS = {
         ['BytheWater', 'ColdRipple', 'ColorfulCups', 'DarkestHour', 'EveningGlow', 'FallenLeaf',
          'Grey', 'Kite', 'OneStandsOut', 'Path', 'summer_1am']
     ],
+    # Ubuntu Touch community wallpapers (not umang, a render, nor analogpattern, a texture).
+    'lomiri-wallpapers-16.04': [
+        '/usr/share/backgrounds/' + n + '.jpg' for n in
+        ['Bridge_by_Sander_Klootwijk', 'Dragonfly_by_Bolly', 'Picture_0B_by_freespace',
+         'Picture_1A_by_freespace', 'Wine_by_Jakkub_Mede', 'aitzgorri_by_Aitzol_Berasategi',
+         'free_by_Peter_Nerlich', 'friends_by_Aitzol_Berasategi', 'greentock_by_Peter_Nerlich',
+         'life_by_Aitzol_Berasategi', 'picosdeeuropa_by_Aitzol_Berasategi',
+         'seeding_by_Clements_Engelhardt', 'sunset_by_Aitzol_Berasategi']
+    ],
+    'lomiri-wallpapers-20.04': ['/usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg'],
+    # LXQt's landscape and macro photographs (not the origami, logo, triangle and wave renders).
+    'lxqt-themes': [
+        '/usr/share/lxqt/wallpapers/' + n for n in
+        ['Butterfly-Kenneth-Wimer.jpg', 'Valendas.png', 'after-the-rain.jpg', 'appleflower.png',
+         'beam.png', 'butterfly.png', 'cloud.png', 'drop.png', 'flowers.png', 'fog.jpg',
+         'this-is-not-windows.jpg']
+    ],
 }
 PACKAGES = sorted(PHOTOS)
+# Where debian/copyright names a file by its path in the upstream source, not where it is
+# installed: installed directory -> source directory.
+SOURCE_DIRS = {
+    'lomiri-wallpapers-16.04': {'/usr/share/backgrounds/': '16.04/'},
+    'lomiri-wallpapers-20.04': {'/usr/share/backgrounds/': '20.04/'},
+    'lxqt-themes': {'/usr/share/lxqt/wallpapers/': 'wallpapers/'},
+}
+# The split: among the first set of photographs (SPLIT_PACKAGES, 23 images) those whose sha256
+# sorts first are held out, as before, so the holdout (and every evaluation) stays the same 5
+# photos; the packages added later only add training images.
+SPLIT_PACKAGES = ('mate-backgrounds', 'plasma-workspace-wallpapers')
 HOLDOUT_FRACTION = 0.2
 MIN_HOLDOUT = 5
 
@@ -62,14 +91,23 @@ def dep5_paragraphs(text: str) -> list[dict]:
     return paragraphs
 
 
+def source_path(package: str, path: str) -> str:
+    """The file's path in the upstream source where SOURCE_DIRS knows it, else the installed path."""
+    for installed, source in SOURCE_DIRS.get(package, {}).items():
+        if path.startswith(installed):
+            return source + path[len(installed):]
+    return path
+
+
 def licence_for(package: str, path: str) -> dict:
-    """The Files: paragraph that matches the installed path (DEP-5: the last match wins)."""
+    """The Files: paragraph that matches the file (DEP-5: the last match wins)."""
     with open(f'/usr/share/doc/{package}/copyright', encoding='utf-8', errors='replace') as f:
         paragraphs = dep5_paragraphs(f.read())
+    src = source_path(package, path)
     found = None
     for p in paragraphs:
         patterns = p.get('Files', '').split()
-        if any(pat == '*' or fnmatch.fnmatch(path, '*/' + pat) for pat in patterns):
+        if any(pat == '*' or fnmatch.fnmatch(path, '*/' + pat) or fnmatch.fnmatch(src, pat) for pat in patterns):
             found = p
     if not found or 'License' not in found:
         raise SystemExit(f'no licence for {path} in /usr/share/doc/{package}/copyright')
@@ -94,14 +132,16 @@ def build_manifest() -> dict:
             images.append({'package': package, 'version': package_version(package), 'path': path,
                            'sha256': sha256_file(path), 'width': width, 'height': height,
                            **licence_for(package, path)})
-    # Fixed split: the images whose sha256 sorts first are held out.
-    n_hold = max(MIN_HOLDOUT, round(HOLDOUT_FRACTION * len(images)))
-    hold = {im['sha256'] for im in sorted(images, key=lambda im: im['sha256'])[:n_hold]}
+    # Fixed split: of the first set, the images whose sha256 sorts first are held out.
+    first = [im for im in images if im['package'] in SPLIT_PACKAGES]
+    n_hold = max(MIN_HOLDOUT, round(HOLDOUT_FRACTION * len(first)))
+    hold = {im['sha256'] for im in sorted(first, key=lambda im: im['sha256'])[:n_hold]}
     for im in images:
         im['split'] = 'holdout' if im['sha256'] in hold else 'train'
     return {'version': 1,
             'note': 'Photographs from Debian wallpaper packages (apt-get install ' + ' '.join(PACKAGES) +
-                    '); split by sha256: holdout images are for evaluation only.',
+                    '); split by sha256 among the ' + ' and '.join(SPLIT_PACKAGES) + ' images (the other '
+                    'packages only add training images): holdout images are for evaluation only.',
             'images': images}
 
 

@@ -4,7 +4,7 @@ and ffmpeg's denoisers, with the degradations the targets name:
   x2/x4  compressed  photo (1024x576) -> ffmpeg bicubic /s -> H.264 crf 30, 32, 35 (one frame)
          clean       photo -> ffmpeg bicubic /s
   clean  pans        an 8-frame 1024x576 pan over the photo -> H.264 crf 38, 40, 42; compared
-                     with the damaged input and with hqdn3d, nlmeans and spp on the same frames
+                     with the damaged input and with hqdn3d, nlmeans and spp (qp=6) on the same frames
 
 `python3 training/evaluate.py --model x2` writes training/results/<id>.json (metrics, targets
 met) for the model card; models/<id>.md is written by card.py from it.
@@ -29,7 +29,9 @@ RESULTS = os.path.join(HERE, 'results')
 W, H = 1024, 576
 PAN_FRAMES = 8
 CRFS = {'x2': [30, 32, 35], 'x2-fidelity': [30, 32, 35], 'x4': [30, 32, 35], 'clean': [38, 40, 42]}
-DENOISERS = {'hqdn3d': 'hqdn3d', 'nlmeans': 'nlmeans', 'spp': 'spp'}
+# Decoded frames carry no quantiser table (ffmpeg 5.1 exports none), and spp without one copies
+# its input; like the quality harness (bench/quality.ts) it gets qp=6, its best there.
+DENOISERS = {'hqdn3d': 'hqdn3d', 'nlmeans': 'nlmeans', 'spp qp6': 'spp=quality=3:qp=6'}
 
 
 def ffmpeg(args: list[str], frames: np.ndarray, out_w: int, out_h: int) -> np.ndarray:
