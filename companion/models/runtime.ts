@@ -12,7 +12,6 @@ import { availableParallelism } from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { WorkerPool } from '../pipeline/workers.js';
 import { probeModel } from './onnx-proto.js';
-import type { PlainTensor } from './session-host.js';
 
 const require = createRequire(import.meta.url);
 let loaded: typeof Ort | undefined;
@@ -216,6 +215,21 @@ export interface SessionOptions {
   create?: (model: string | Uint8Array, options: Ort.InferenceSession.SessionOptions) => Promise<Session>;
 }
 
+/** A tensor as it crosses between threads (a Tensor's fields; its methods do not survive a post). */
+export interface PlainTensor {
+  type: Ort.Tensor.Type;
+  data: Ort.Tensor.DataType;
+  dims: readonly number[];
+}
+
+export const plainTensors = (tensors: Record<string, Ort.Tensor>): Record<string, PlainTensor> =>
+  Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, { type: t.type, data: t.data, dims: t.dims }]));
+
+export function ortTensors(tensors: Record<string, PlainTensor>): Record<string, Ort.Tensor> {
+  const { Tensor } = onnxruntime();
+  return Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, new Tensor(t.type, t.data as Float32Array, t.dims)]));
+}
+
 const HOST = new URL('./session-host.js', import.meta.url).href;
 let inferenceWorker: WorkerPool | undefined;
 
@@ -228,15 +242,10 @@ async function hostedSession(model: string | Uint8Array, options: Ort.InferenceS
   inferenceWorker ??= new WorkerPool(1);
   const pool = inferenceWorker;
   const opened = await pool.run<{ id: number } & Pick<Session, 'inputMetadata' | 'outputMetadata'>>(HOST, 'openHosted', [model, options]);
-  const plain = (t: Ort.Tensor): PlainTensor => ({ type: t.type, data: t.data, dims: t.dims });
   return {
     inputMetadata: opened.inputMetadata,
     outputMetadata: opened.outputMetadata,
-    async run(feeds) {
-      const { Tensor } = onnxruntime();
-      const out = await pool.run<Record<string, PlainTensor>>(HOST, 'runHosted', [opened.id, Object.fromEntries(Object.entries(feeds).map(([n, t]) => [n, plain(t)]))]);
-      return Object.fromEntries(Object.entries(out).map(([n, t]) => [n, new Tensor(t.type, t.data as Float32Array, t.dims)]));
-    },
+    run: async (feeds) => ortTensors(await pool.run<Record<string, PlainTensor>>(HOST, 'runHosted', [opened.id, plainTensors(feeds)])),
     release: () => pool.run(HOST, 'releaseHosted', [opened.id]),
   };
 }

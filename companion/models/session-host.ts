@@ -3,14 +3,7 @@
 // thread it held the companion's event loop for a whole network pass (up to ~0.7 s per tile
 // during an upscale), so clients, previews and cancels waited.
 import type * as Ort from 'onnxruntime-node';
-import { onnxruntime } from './runtime.js';
-
-/** A tensor as it crosses between threads. */
-export interface PlainTensor {
-  type: Ort.Tensor.Type;
-  data: Ort.Tensor.DataType;
-  dims: readonly number[];
-}
+import { onnxruntime, ortTensors, type PlainTensor, plainTensors } from './runtime.js';
 
 const sessions = new Map<number, Ort.InferenceSession>();
 let nextId = 1;
@@ -29,10 +22,7 @@ function hosted(id: number): Ort.InferenceSession {
 }
 
 export async function runHosted(id: number, feeds: Record<string, PlainTensor>): Promise<Record<string, PlainTensor>> {
-  const { Tensor } = onnxruntime();
-  const inputs = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new Tensor(t.type, t.data as Float32Array, t.dims)]));
-  const outputs = await hosted(id).run(inputs);
-  return Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, { type: t.type, data: t.data, dims: t.dims }]));
+  return plainTensors(await hosted(id).run(ortTensors(feeds)));
 }
 
 export async function releaseHosted(id: number): Promise<void> {
