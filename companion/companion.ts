@@ -4,6 +4,7 @@ import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Journal } from './jobs/journal.js';
 import { JobQueue } from './jobs/queue.js';
+import { standBy } from './pipeline/early-decode.js';
 import { warmPreviews } from './pipeline/preview-warmup.js';
 import { WorkerPool } from './pipeline/workers.js';
 import { type CompanionInfo, isLive, readInfo, removeInfo, writeInfo } from './server/instance.js';
@@ -61,14 +62,17 @@ export async function runCompanion(options: CompanionOptions): Promise<{ info: C
     const queue = new JobQueue({ journal, jobs, stateDir, concurrency: options.concurrency, workers: jobWorkers });
     const previewWorkers = new WorkerPool();
     const token = newToken();
-    // A panel that connects is about to ask for previews: the first session warms their path.
-    // Not awaited: a preview asked for meanwhile just runs, and the warm-up gives way.
+    // A panel that connects is about to ask for previews: the first session warms their path,
+    // and from then on an ffmpeg stands by for the next clip's first look. Not awaited: a
+    // preview asked for meanwhile just runs, and the warm-up gives way.
     let warming: Promise<unknown> | undefined;
     const warmUp = () =>
-      (warming ??= warmPreviews(stateDir, previewWorkers).then(
-        (ms) => log(`previews warmed up in ${Math.round(ms)} ms`),
-        (error: Error) => log(`preview warm-up skipped: ${error.message}`),
-      ));
+      (warming ??= warmPreviews(stateDir, previewWorkers)
+        .then(
+          (ms) => log(`previews warmed up in ${Math.round(ms)} ms`),
+          (error: Error) => log(`preview warm-up skipped: ${error.message}`),
+        )
+        .then(() => !stopping && standBy(true)));
     const server = await startServer({ port: options.port, token, context: { queue, stateDir, previewWorkers }, log, onSession: warmUp });
     queue.on('update', (job) =>
       server.broadcast({
@@ -87,6 +91,7 @@ export async function runCompanion(options: CompanionOptions): Promise<{ info: C
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
+        standBy(false);
         await queue.shutdown();
         await server.close();
         await Promise.all([previewWorkers.close(), jobWorkers.close()]);

@@ -2,9 +2,15 @@
 // the same clip and the same LUT again and again, and an edited file is read afresh.
 import { stat } from 'node:fs/promises';
 
-export function cachedByFile<T>(read: (path: string) => Promise<T>, limit: number): (path: string) => Promise<T> {
+export interface FileCache<T> {
+  (path: string): Promise<T>;
+  /** Whether something was read from `path` (it may since have changed). */
+  holds(path: string): boolean;
+}
+
+export function cachedByFile<T>(read: (path: string) => Promise<T>, limit: number): FileCache<T> {
   const entries = new Map<string, { key: string; value: T }>();
-  return async (path) => {
+  const cached = async (path: string) => {
     const info = await stat(path);
     const key = `${info.size}:${info.mtimeMs}`;
     const hit = entries.get(path);
@@ -15,4 +21,5 @@ export function cachedByFile<T>(read: (path: string) => Promise<T>, limit: numbe
     entries.set(path, { key, value });
     return value;
   };
+  return Object.assign(cached, { holds: (path: string) => entries.has(path) });
 }

@@ -17,7 +17,7 @@ export function scaleMatrix(colourSpace: string): string {
 }
 
 /** The YUV matrix a source was encoded with; untagged HD is BT.709, untagged SD BT.601. */
-export function sourceMatrix(media: MediaInfo): string {
+export function sourceMatrix(media: Pick<MediaInfo, 'colour' | 'height'>): string {
   if (media.colour.matrix && SCALE_MATRIX[media.colour.matrix]) return SCALE_MATRIX[media.colour.matrix]!;
   return media.height > 576 ? 'bt709' : 'smpte170m';
 }

@@ -2,7 +2,8 @@
 // Order: REFINERY_FFMPEG / REFINERY_FFPROBE, then a binary shipped inside an npm package
 // (@ffmpeg-installer/ffmpeg, @ffprobe-installer/ffprobe), then PATH; but a build older than
 // ffmpeg 5 (libavcodec 59) is passed over while a newer one is found, since the 2018 build
-// that npm ships for Linux writes ProRes frames without their colour tags.
+// that npm ships for Linux writes ProRes frames without their colour tags. ffprobe is taken
+// from where ffmpeg was found.
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -69,6 +70,15 @@ function describe(path: string, source: ResolvedTool['source']): ResolvedTool {
   };
 }
 
+/** Where ffmpeg was found, if it was. */
+function partnerSource(): ResolvedTool['source'] | undefined {
+  try {
+    return resolveTool('ffmpeg').source;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resolves a tool once per process; throws a one-line error naming how to fix it. */
 export function resolveTool(tool: ToolName): ResolvedTool {
   const cached = cache.get(tool);
@@ -84,7 +94,12 @@ export function resolveTool(tool: ToolName): ResolvedTool {
     if (npm) candidates.push(describe(npm, 'npm'));
     const onPath = fromPath(tool);
     if (onPath && onPath !== npm) candidates.push(describe(onPath, 'path'));
-    resolved = candidates.find((c) => c.libavcodec >= MODERN_LIBAVCODEC) ?? candidates[0];
+    // ffprobe comes from where ffmpeg does, if it is there too: a probe must describe a file
+    // as the decoder will read it (npm's 2023 static ffprobe, picked beside Debian's ffmpeg
+    // 5.1, crashed on every MPEG-TS file).
+    const partner = tool === 'ffprobe' ? partnerSource() : undefined;
+    resolved =
+      candidates.find((c) => c.source === partner) ?? candidates.find((c) => c.libavcodec >= MODERN_LIBAVCODEC) ?? candidates[0];
   }
   if (!resolved) {
     throw new Error(

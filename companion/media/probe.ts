@@ -33,6 +33,8 @@ export interface MediaInfo {
   rate: Rational;
   frames: number;
   durationS: number;
+  /** Where the file's timeline starts (ffmpeg's seeks count from here): 0, or 1.4 in MPEG-TS. */
+  startS: number;
   pixelFormat: string;
   bitDepth: number;
   colour: ColourInfo;
@@ -71,7 +73,7 @@ interface FfprobeStream {
 
 interface FfprobeOutput {
   streams?: FfprobeStream[];
-  format?: { format_name?: string; duration?: string; tags?: Record<string, string> };
+  format?: { format_name?: string; duration?: string; start_time?: string; tags?: Record<string, string> };
 }
 
 export class MediaError extends Error {}
@@ -172,6 +174,7 @@ export async function probe(path: string): Promise<MediaInfo> {
     rate,
     frames,
     durationS: durationS || frames / toNumber(rate),
+    startS: Number(parsed.format?.start_time) || 0,
     pixelFormat,
     bitDepth: bitDepthOf(pixelFormat, video.bits_per_raw_sample),
     colour: {

@@ -38,11 +38,13 @@ const STANDARD_RATES = ['24000/1001', '24', '25', '30000/1001', '30', '48', '50'
   (s) => parseRational(s)!,
 );
 
-/** Snaps a measured (average) rate to the nearest standard rate, or keeps it as a rational. */
+/**
+ * Snaps a measured (average) rate to the nearest standard rate within 0.1%, or keeps it as a
+ * rational. Nearest, not first: 24 is within 0.1% of 24000/1001 too.
+ */
 export function snapRate(measured: Rational): Rational {
   const value = toNumber(measured);
-  for (const rate of STANDARD_RATES) {
-    if (Math.abs(toNumber(rate) - value) / value < 0.001) return rate;
-  }
-  return measured;
+  const off = (rate: Rational) => Math.abs(toNumber(rate) - value) / value;
+  const nearest = STANDARD_RATES.reduce((best, rate) => (off(rate) < off(best) ? rate : best));
+  return off(nearest) < 0.001 ? nearest : measured;
 }

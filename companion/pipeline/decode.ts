@@ -19,24 +19,42 @@ export interface Size {
  * where the raw rgb48 frames go (a preview proxy file; by default the pipe).
  */
 export function decodeArgs(media: MediaInfo, range: FrameRange, size?: Size, output = 'pipe:1'): string[] {
-  // Seek half a frame early: ffmpeg's accurate seek drops every frame that starts before the
-  // seek point, so the first frame kept is exactly `firstFrame` despite timestamp rounding.
-  const seek = Math.max(0, frameTime(range.firstFrame - 0.5, media.rate));
-  const filters = [
-    ...(media.variableFrameRate ? [`fps=${formatRational(media.rate)}`] : []),
-    `scale=${size ? `${size.width}:${size.height}:` : ''}in_color_matrix=${sourceMatrix(media)}:in_range=${media.colour.range === 'pc' ? 'pc' : 'tv'}:out_range=pc`,
-  ];
+  const seek = seekPoint(media, range.firstFrame);
   return [
     '-hide_banner', '-nostdin', '-v', 'error',
     ...(seek > 0 ? ['-ss', seek.toFixed(6)] : []),
     '-i', media.path,
     '-map', '0:v:0', '-an', '-sn', '-dn',
-    '-vf', filters.join(','),
+    '-vf', decodeFilters(media, size).join(','),
+    ...rawOutputArgs(range.count), ...(output === 'pipe:1' ? [] : ['-y']), output,
+  ];
+}
+
+/**
+ * Where a decode of `frame` onward seeks, in seconds from the file's start: half a frame
+ * early, because ffmpeg's accurate seek drops every frame that starts before the seek point,
+ * so the first frame kept is exactly `frame` despite timestamp rounding.
+ */
+export function seekPoint(media: Pick<MediaInfo, 'rate'>, frame: number): number {
+  return Math.max(0, frameTime(frame - 0.5, media.rate));
+}
+
+/** From decoded pictures to the frames the steps get: constant rate, full-range RGB at `size`. */
+export function decodeFilters(media: Pick<MediaInfo, 'variableFrameRate' | 'rate' | 'colour' | 'height'>, size?: Size): string[] {
+  return [
+    ...(media.variableFrameRate ? [`fps=${formatRational(media.rate)}`] : []),
+    `scale=${size ? `${size.width}:${size.height}:` : ''}in_color_matrix=${sourceMatrix(media)}:in_range=${media.colour.range === 'pc' ? 'pc' : 'tv'}:out_range=pc`,
+  ];
+}
+
+/** rgb48 frames out, `count` of them (by default, to the end). */
+export function rawOutputArgs(count?: number): string[] {
+  return [
     // Every decoded frame exactly once: the default for raw output (cfr) would duplicate or
     // drop frames wherever timestamps round unevenly.
     '-vsync', 'passthrough',
-    '-frames:v', String(range.count),
-    '-f', 'rawvideo', '-pix_fmt', 'rgb48le', ...(output === 'pipe:1' ? [] : ['-y']), output,
+    ...(count === undefined ? [] : ['-frames:v', String(count)]),
+    '-f', 'rawvideo', '-pix_fmt', 'rgb48le',
   ];
 }
 
@@ -45,7 +63,6 @@ export function decodeArgs(media: MediaInfo, range: FrameRange, size?: Size, out
  * steps work on earlier frames.
  */
 export class FrameDecoder implements AsyncIterable<Frame> {
-  private readonly child: ChildProcess;
   private readonly ready: Frame[] = [];
   /** Frames handed back after use; reusing them spares allocating 12 MB per 1080p frame. */
   private readonly spare: Frame[] = [];
@@ -56,15 +73,20 @@ export class FrameDecoder implements AsyncIterable<Frame> {
   private failure?: Error;
   private stderr = '';
 
+  /** Decodes `range` of the clip, at `size` if given. */
+  static open(media: MediaInfo, range: FrameRange, size?: Size, depth = 3): FrameDecoder {
+    const child = spawn(resolveTool('ffmpeg').path, decodeArgs(media, range, size), { stdio: ['ignore', 'pipe', 'pipe'] });
+    return new FrameDecoder(child, media, size ?? media, depth);
+  }
+
+  /** Reads the frames of `size` that `child`, an ffmpeg decoding `media`, writes to its stdout. */
   constructor(
+    private readonly child: ChildProcess,
     media: MediaInfo,
-    range: FrameRange,
-    size?: Size,
+    size: Size,
     private readonly depth = 3,
   ) {
-    const { width, height } = size ?? media;
-    this.current = sharedFrame(width, height);
-    this.child = spawn(resolveTool('ffmpeg').path, decodeArgs(media, range, size), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.current = sharedFrame(size.width, size.height);
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-8192);
     });

@@ -35,9 +35,13 @@ export function encodeArgs(spec: EncodeSpec): string[] {
   // Non-square pixels stay so (every step scales both axes alike), or the clip comes back
   // stretched on the timeline.
   const sar = `setsar=${formatRational(spec.media.sampleAspect)}`;
+  // The frames carry the tags too: ffmpeg 5.1 writes a frame's own (unspecified) colour into
+  // a ProRes frame header over -color_primaries and the rest, which only reach the container.
+  const { primaries, transfer, matrix } = spec.colour;
+  const tags = `setparams=color_primaries=${primaries}:color_trc=${transfer}:colorspace=${rgb ? 'gbr' : matrix}:range=${rgb ? 'pc' : 'tv'}`;
   const scale = rgb
-    ? `format=${preset.pixelFormat},${sar}`
-    : `scale=out_color_matrix=${scaleMatrix(spec.colour.matrix)}:out_range=tv:flags=bicubic+accurate_rnd,format=${preset.pixelFormat},${sar}`;
+    ? `format=${preset.pixelFormat},${sar},${tags}`
+    : `scale=out_color_matrix=${scaleMatrix(matrix)}:out_range=tv:flags=bicubic+accurate_rnd,format=${preset.pixelFormat},${sar},${tags}`;
   const timecode = ext === '.mkv' ? ['-metadata', `timecode=${spec.timecode}`] : ['-timecode', spec.timecode];
   return [
     '-hide_banner', '-nostdin', '-v', 'error', '-y',
@@ -48,9 +52,9 @@ export function encodeArgs(spec: EncodeSpec): string[] {
     '-vf', scale,
     ...videoArgsFor(spec.codec, spec.width),
     '-pix_fmt', preset.pixelFormat,
-    '-color_primaries', spec.colour.primaries,
-    '-color_trc', spec.colour.transfer,
-    '-colorspace', rgb ? 'rgb' : spec.colour.matrix,
+    '-color_primaries', primaries,
+    '-color_trc', transfer,
+    '-colorspace', rgb ? 'rgb' : matrix,
     '-color_range', rgb ? 'pc' : 'tv',
     ...timecode,
     ...(audio ? audioArgs(spec.finalPath) : []),

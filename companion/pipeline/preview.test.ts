@@ -29,7 +29,7 @@ afterAll(async () => {
 /** The frame as a one-frame decode (a fresh seek) gives it. */
 async function seeked(frame: number): Promise<string> {
   const fps = 25;
-  for await (const f of new FrameDecoder(media, resolveRange(media, { inS: frame / fps, outS: (frame + 1) / fps }), undefined, 1)) {
+  for await (const f of FrameDecoder.open(media, resolveRange(media, { inS: frame / fps, outS: (frame + 1) / fps }), undefined, 1)) {
     return encodePng(f).toString('base64');
   }
   throw new Error('nothing decoded');
@@ -57,7 +57,7 @@ describe('preview proxies', () => {
     await proxies.build(media, size);
     const proxy = await proxies.find(media, size);
     expect(proxy?.frames).toBe(75);
-    const direct = await allFrames(new FrameDecoder(media, resolveRange(media, {}), size, 1));
+    const direct = await allFrames(FrameDecoder.open(media, resolveRange(media, {}), size, 1));
     for (const n of [0, 1, 37, 74]) expect(encodePng(await readProxyFrame(proxy!, n)).toString('base64'), `frame ${n}`).toBe(direct[n]);
     await expect(readProxyFrame(proxy!, 75)).rejects.toThrow(/no frame 75/);
     // Another size is another proxy; nothing half-built is left.

@@ -10,7 +10,9 @@ import { checkSteps, inRunningOrder } from '../steps/index.js';
 import type { Frame } from '../steps/step.js';
 import { StepChain } from './chain.js';
 import { FrameDecoder, type Size } from './decode.js';
+import { EarlyDecode, refillStandby } from './early-decode.js';
 import { PreviewProxies, readProxyFrame } from './preview-proxy.js';
+import { frameAt, previewSize } from './preview-size.js';
 import { RangeRequestError, resolveRange } from './range.js';
 import type { WorkerPool } from './workers.js';
 
@@ -70,21 +72,24 @@ function proxiesIn(stateDir: string): PreviewProxies {
   return store;
 }
 
-/** `started` is called once the read is under way (ffmpeg spawned, or the proxy being read). */
-async function readFrame(media: MediaInfo, frame: number, size: { width: number; height: number }, proxies: PreviewProxies, started: () => void): Promise<Frame> {
+/**
+ * `started` is called once the read is under way (ffmpeg decoding, or the proxy being read);
+ * `early` is a decode started beside the probe, taken where it serves.
+ */
+async function readFrame(media: MediaInfo, frame: number, size: Size, proxies: PreviewProxies, started: () => void, early?: EarlyDecode): Promise<Frame> {
   const proxy = await proxies.find(media, size);
-  const reading = proxy && frame < proxy.frames ? readProxyFrame(proxy, frame) : readOn(media, frame, size);
+  const reading = proxy && frame < proxy.frames ? readProxyFrame(proxy, frame) : readOn(media, frame, size, early);
   started();
   return reading;
 }
 
-async function readOn(media: MediaInfo, frame: number, size: { width: number; height: number }): Promise<Frame> {
+async function readOn(media: MediaInfo, frame: number, size: Size, early?: EarlyDecode): Promise<Frame> {
   const key = `${media.path}:${size.width}x${size.height}`;
   if (!(open?.key === key && open.media === media && frame >= open.next && frame < open.next + READ_ON_FRAMES)) {
     closeOpen();
     // Open to the clip's end, so that later frames can be read on.
     const range = resolveRange(media, { inS: frameTime(frame, media.rate) });
-    const decoder = new FrameDecoder(media, range, size, 1);
+    const decoder = early?.take(media, frame, size) ?? FrameDecoder.open(media, range, size, 1);
     open = { key, media, decoder, frames: decoder[Symbol.asyncIterator](), next: frame };
   }
   const reader = open;
@@ -110,12 +115,12 @@ async function readOn(media: MediaInfo, frame: number, size: { width: number; he
 const decoded = new Map<string, { media: MediaInfo; frame: Frame; png: Buffer }>();
 const DECODED_CACHE_SIZE = 4;
 
-async function decodedFrame(media: MediaInfo, frameNumber: number, size: { width: number; height: number }, proxies: PreviewProxies, started: () => void) {
+async function decodedFrame(media: MediaInfo, frameNumber: number, size: Size, proxies: PreviewProxies, started: () => void, early?: EarlyDecode) {
   const key = `${media.path}:${frameNumber}:${size.width}x${size.height}`;
   const hit = decoded.get(key);
   // The probe cache hands out the same MediaInfo while the file is unchanged.
   if (hit?.media === media) return hit;
-  const read = decoding.then(() => readFrame(media, frameNumber, size, proxies, started));
+  const read = decoding.then(() => readFrame(media, frameNumber, size, proxies, started, early));
   decoding = read.catch(() => undefined);
   const frame = await read;
   if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value!);
@@ -141,24 +146,25 @@ export async function previewFrame(request: PreviewRequest, stateDir: string, wo
 
 /** A preview without building the clip's proxy (the warm-up's, of a clip that goes away). */
 export async function renderPreview(request: PreviewRequest, stateDir: string, workers: WorkerPool): Promise<{ preview: Preview; media: MediaInfo; size: Size }> {
+  // A clip not probed yet: its decode's ffmpeg starts beside the probe. Not taken, it is
+  // stopped when this preview is over.
+  const early = probeCached.holds(request.source) ? undefined : EarlyDecode.start(request.source, request.timeS, request.maxWidth ?? DEFAULT_MAX_WIDTH);
+  try {
+    return await render(request, stateDir, workers, early);
+  } finally {
+    early?.kill();
+    if (early) setImmediate(refillStandby);
+  }
+}
+
+async function render(request: PreviewRequest, stateDir: string, workers: WorkerPool, early: EarlyDecode | undefined): Promise<{ preview: Preview; media: MediaInfo; size: Size }> {
   const media = await probeCached(request.source);
-  const fps = toNumber(media.rate);
-  const frame = Math.floor(request.timeS * fps + 1e-6);
+  const frame = frameAt(request.timeS, media.rate);
   if (frame >= media.frames) {
-    throw new RangeRequestError(`timeS ${request.timeS} is outside the clip (${(media.frames / fps).toFixed(3)} s)`);
+    throw new RangeRequestError(`timeS ${request.timeS} is outside the clip (${(media.frames / toNumber(media.rate)).toFixed(3)} s)`);
   }
   await checkSteps(request.steps, stateDir);
-  const maxWidth = request.maxWidth ?? DEFAULT_MAX_WIDTH;
-  // The picture as it is shown: non-square pixels are scaled out to square ones. Even sizes
-  // keep every chroma subsampling happy downstream.
-  const shownWidth = Math.round((media.width * media.sampleAspect.num) / media.sampleAspect.den);
-  const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
-  const size =
-    shownWidth > maxWidth
-      ? { width: maxWidth - (maxWidth % 2), height: even((media.height * maxWidth) / shownWidth) }
-      : shownWidth !== media.width
-        ? { width: even(shownWidth), height: media.height }
-        : { width: media.width, height: media.height };
+  const size = previewSize(media, request.maxWidth ?? DEFAULT_MAX_WIDTH);
   // The steps get ready (a LUT parsed, a network opened) while ffmpeg decodes, from the
   // moment it has been started: their main-thread work must not delay its start.
   let chainReady: Promise<StepChain> | undefined;
@@ -170,7 +176,7 @@ export async function renderPreview(request: PreviewRequest, stateDir: string, w
     }
     return chainReady;
   };
-  const { frame: before, png: beforePng } = await decodedFrame(media, frame, size, proxiesIn(stateDir), stepsReady).catch(async (error: unknown) => {
+  const { frame: before, png: beforePng } = await decodedFrame(media, frame, size, proxiesIn(stateDir), stepsReady, early).catch(async (error: unknown) => {
     await chainReady?.then((chain) => chain.close(), () => undefined);
     throw error;
   });

@@ -112,7 +112,7 @@ export async function processClip(request: ProcessRequest): Promise<ProcessResul
       colour: colour.tags, tempPath, finalPath: output,
       metadata: { comment: `refined by refinery ${VERSION}` },
     });
-    decoder = new FrameDecoder(media, range);
+    decoder = FrameDecoder.open(media, range);
     const framesStarted = performance.now();
 
     // Two planar buffers: one being written to ffmpeg while the next frame is converted.

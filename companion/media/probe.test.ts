@@ -1,0 +1,33 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeClip, tempDir } from '../../test/support/media.js';
+import { resolveTool } from './ffmpeg.js';
+import { probe } from './probe.js';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await tempDir();
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('probe', () => {
+  it('uses the ffprobe from where ffmpeg came from', () => {
+    expect(resolveTool('ffprobe').source).toBe(resolveTool('ffmpeg').source);
+  });
+
+  it('reads an MPEG transport stream, its start offset and its frames (counted: TS says none)', async () => {
+    const clip = await makeClip(join(dir, 'clip.ts'), { audio: false, args: ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-f', 'mpegts'] });
+    const media = await probe(clip);
+    expect(media.startS).toBeGreaterThan(1);
+    expect(media.frames).toBe(50);
+  });
+
+  it('gives an MP4 made from the start a start of 0', async () => {
+    expect((await probe(await makeClip(join(dir, 'clip.mp4'), { audio: true }))).startS).toBe(0);
+  });
+});

@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { snapRate } from './rational.js';
+
+describe('snapRate', () => {
+  it('snaps a measured average to the nearest standard rate within 0.1%', () => {
+    expect(snapRate({ num: 24, den: 1 })).toEqual({ num: 24, den: 1 });
+    expect(snapRate({ num: 2398, den: 100 })).toEqual({ num: 24000, den: 1001 });
+    expect(snapRate({ num: 2997, den: 100 })).toEqual({ num: 30000, den: 1001 });
+    expect(snapRate({ num: 30, den: 1 })).toEqual({ num: 30, den: 1 });
+    expect(snapRate({ num: 25, den: 2 })).toEqual({ num: 25, den: 2 });
+  });
+});
