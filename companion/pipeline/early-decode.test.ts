@@ -87,6 +87,10 @@ describe('an early decode', () => {
     expect(early).toBeUndefined();
   });
 
+  it('is not started for a name with a line break', () => {
+    expect(EarlyDecode.start(join(dir, 'two\nlines.mp4'), 1, WIDTH)).toBeUndefined();
+  });
+
   it('serves only the frame, file and size it was started for', async () => {
     const clip = await makeClip(join(dir, 'other.mp4'), { audio: false });
     const media = await probe(clip);

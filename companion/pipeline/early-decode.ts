@@ -142,10 +142,11 @@ export class EarlyDecode {
 
   /**
    * Starts the decode of `path` around `timeS` for a preview at most `maxWidth` wide, on the
-   * ffmpeg standing by if there is one; none on Windows (no fd 3 pipe there).
+   * ffmpeg standing by if there is one; none on Windows (no fd 3 pipe there), nor for a name
+   * with a line break (ffconcat's lists are lines).
    */
   static start(path: string, timeS: number, maxWidth: number): EarlyDecode | undefined {
-    if (process.platform === 'win32') return undefined;
+    if (process.platform === 'win32' || /[\r\n]/.test(path)) return undefined;
     const child = standby ?? waitingDecoder();
     standby = undefined;
     const inpointS = Math.max(0, timeS - EARLY_S);
