@@ -11,7 +11,9 @@ export interface FileCache<T> {
 export function cachedByFile<T>(read: (path: string) => Promise<T>, limit: number): FileCache<T> {
   const entries = new Map<string, { key: string; value: T }>();
   const cached = async (path: string) => {
-    const info = await stat(path);
+    const info = await stat(path).catch(() => undefined);
+    // A file that cannot be read is the reader's to report, in its words.
+    if (!info) return read(path);
     const key = `${info.size}:${info.mtimeMs}`;
     const hit = entries.get(path);
     if (hit?.key === key) return hit.value;

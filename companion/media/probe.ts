@@ -1,5 +1,6 @@
 // What a source file is: picture size, exact rate, frame count, colour, timecode, audio.
 import { stat } from 'node:fs/promises';
+import { cachedByFile } from '../file-cache.js';
 import { resolveTool } from './ffmpeg.js';
 import { type Rational, formatRational, parseRational, snapRate, toNumber } from './rational.js';
 import { lastErrorLine, runTool } from './run.js';
@@ -198,3 +199,9 @@ export async function probe(path: string): Promise<MediaInfo> {
     warnings,
   };
 }
+
+/**
+ * `probe`, kept while the file's size and mtime stay the same: previews ask about the same
+ * clip again and again, and a job of a clip just previewed needs no second ffprobe run.
+ */
+export const probeCached = cachedByFile(probe, 32);

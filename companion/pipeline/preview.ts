@@ -2,9 +2,8 @@
 // beside the job queue, never behind it, on a picture scaled to the panel's width first.
 import { join } from 'node:path';
 import type { StepSpec } from '../../src/protocol/recipe.js';
-import { cachedByFile } from '../file-cache.js';
 import { encodePng } from '../media/png.js';
-import { type MediaInfo, probe } from '../media/probe.js';
+import { type MediaInfo, probeCached } from '../media/probe.js';
 import { frameTime, toNumber } from '../media/rational.js';
 import { checkSteps, inRunningOrder } from '../steps/index.js';
 import type { Frame } from '../steps/step.js';
@@ -32,9 +31,6 @@ export interface Preview {
 
 const DEFAULT_MAX_WIDTH = 960;
 
-// Scrubbing previews the same clip again and again; its probe is kept while the file is
-// unchanged, and the caches below key on that MediaInfo.
-const probeCached = cachedByFile(probe, 32);
 
 // Scrubbing forward, or following playback, asks for a frame a little after the last one.
 // The decoder that made the last one stays open and is read on, which costs the frames in
@@ -118,7 +114,8 @@ const DECODED_CACHE_SIZE = 4;
 async function decodedFrame(media: MediaInfo, frameNumber: number, size: Size, proxies: PreviewProxies, started: () => void, early?: EarlyDecode) {
   const key = `${media.path}:${frameNumber}:${size.width}x${size.height}`;
   const hit = decoded.get(key);
-  // The probe cache hands out the same MediaInfo while the file is unchanged.
+  // The probe cache hands out the same MediaInfo while the file is unchanged (the caches
+  // here key on it).
   if (hit?.media === media) return hit;
   const read = decoding.then(() => readFrame(media, frameNumber, size, proxies, started, early));
   decoding = read.catch(() => undefined);

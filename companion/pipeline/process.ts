@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { StepSpec } from '../../src/protocol/recipe.js';
 import { type Codec, checkFrameSize, codecForOutput } from '../media/codecs.js';
 import { outputColour } from '../media/colour.js';
-import { type MediaInfo, probe } from '../media/probe.js';
+import { type MediaInfo, probeCached } from '../media/probe.js';
 import { formatRational } from '../media/rational.js';
 import { addFrames } from '../media/timecode.js';
 import { checkSteps, inRunningOrder, outputSizeOf, stepDefinition } from '../steps/index.js';
@@ -70,7 +70,7 @@ export class CancelledError extends Error {
 
 /** Validates everything that can be validated before any file is written. */
 export async function prepareJob(request: ProcessRequest) {
-  const media = await probe(request.input);
+  const media = await probeCached(request.input);
   const range = resolveRange(media, request.range ?? {});
   const codec = codecForOutput(request.output, request.codec);
   const output = await checkOutput(request.input, request.output);
