@@ -2,7 +2,7 @@
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeAll, makeClip, meanAbsDiff, probeStreams, runCli, sha256, tempDir } from './support/media.js';
+import { decodeAll, decodeAlpha, makeClip, meanAbsDiff, probeStreams, runCli, sha256, tempDir } from './support/media.js';
 
 let dir: string;
 let clip2398: string; // 23.976 fps, audio, timecode 01:00:00:00, 48 frames
@@ -137,6 +137,34 @@ describe('refinery process', () => {
       expect(res.code).toBe(0);
       expect((await probeStreams(join(dir, name))).streams[0]).toMatchObject({ width: size[0], height: size[1], sample_aspect_ratio: '32:27' });
     }
+  });
+
+  it('keeps the alpha channel (ProRes 4444, FFV1) frame for frame and scaled with the picture; H.264 says it drops it', async () => {
+    // A matte that moves: a disc whose centre follows sin(n/4), so each frame's alpha is its own.
+    const matte = "color=c=white:s=96x54:r=24:d=1,format=gray,geq=lum='if(lt(hypot(X-48-10*sin(N/4),Y-27),20),255,0)'";
+    const keyed = await makeClip(join(dir, 'keyed.mov'), {
+      fps: '24', seconds: 1, size: '96x54', audio: false,
+      args: ['-f', 'lavfi', '-i', matte, '-filter_complex', '[0]format=yuva444p10le[c];[1]format=gray10le[a];[c][a]alphamerge', '-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le'],
+    });
+    const source = await decodeAlpha(keyed);
+    const closest = (a: Uint8Array) => source.map((s) => s.reduce((e, v, i) => e + Math.abs(v - a[i]!), 0) / s.length).reduce((best, e, j, all) => (e < all[best]! ? j : best), 0);
+    for (const [name, args, pixFmt, size] of [
+      ['keyed-up.mov', ['--upscale', '2'], 'yuva444p12le', '192x108'],
+      ['keyed.mkv', [], 'gbrap16le', '96x54'],
+    ] as const) {
+      const out = join(dir, name);
+      const res = await runCli(['process', keyed, '-o', out, '--in', '0.25', '--out', '0.75', '--lut', 'teal-orange', ...args, '--json']);
+      expect(res.code).toBe(0);
+      expect(res.stderr).not.toMatch(/alpha/);
+      expect((await probeStreams(out)).streams[0]).toMatchObject({ pix_fmt: pixFmt, width: Number(size.split('x')[0]), nb_read_frames: '12' });
+      // Frames 6..17 of the source, each matte with its own picture.
+      const alpha = await decodeAlpha(out, '96x54');
+      expect(alpha.map(closest)).toEqual(Array.from({ length: 12 }, (_, k) => 6 + k));
+      for (const [k, a] of alpha.entries()) expect(a.reduce((e, v, i) => e + Math.abs(v - source[6 + k]![i]!), 0) / a.length).toBeLessThan(2);
+    }
+    const flat = await runCli(['process', keyed, '-o', join(dir, 'keyed.mp4')]);
+    expect(flat.code).toBe(0);
+    expect(flat.stderr).toMatch(/alpha channel is dropped: h264 has none/);
   });
 
   it('conforms a variable-frame-rate source to constant rate and says so', async () => {

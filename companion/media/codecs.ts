@@ -16,6 +16,8 @@ export interface CodecPreset {
   oddWidthArgs?: string[];
   /** 4:2:0 cannot hold an odd width or height at all. */
   evenSize?: boolean;
+  /** Pixel format and arguments that keep a source's alpha channel; absent where the codec has none. */
+  alpha?: { label: string; pixelFormat: string; videoArgs: string[] };
   /** Containers (file extensions) the codec may be written to. The first is the default. */
   containers: string[];
 }
@@ -30,6 +32,11 @@ export const CODEC_PRESETS: Record<Codec, CodecPreset> = {
     videoArgs: ['-c:v', 'prores_aw', '-profile:v', '3', '-vendor', 'apl0'],
     // prores_aw refuses widths that are not a multiple of 2 (853x480 is a common one).
     oddWidthArgs: ['-c:v', 'prores_ks', '-profile:v', '3', '-vendor', 'apl0'],
+    alpha: {
+      label: 'ProRes 4444 with alpha',
+      pixelFormat: 'yuva444p10le',
+      videoArgs: ['-c:v', 'prores_ks', '-profile:v', '4444', '-alpha_bits', '16', '-vendor', 'apl0'],
+    },
     containers: ['.mov'],
   },
   h264: {
@@ -52,6 +59,7 @@ export const CODEC_PRESETS: Record<Codec, CodecPreset> = {
     encoder: 'ffv1',
     pixelFormat: 'gbrp16le',
     videoArgs: ['-c:v', 'ffv1', '-level', '3', '-g', '1', '-slicecrc', '1', '-slices', '4'],
+    alpha: { label: 'FFV1 16-bit RGBA', pixelFormat: 'gbrap16le', videoArgs: ['-c:v', 'ffv1', '-level', '3', '-g', '1', '-slicecrc', '1', '-slices', '4'] },
     containers: ['.mkv', '.mov'],
   },
 };

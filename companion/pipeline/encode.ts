@@ -1,13 +1,14 @@
-// Encodes 16-bit frames (written as planar gbrp16le) plus the source's audio of the same
-// range into the output container, through an ffmpeg child process.
+// Encodes 16-bit frames (written as planar gbrp16le) plus the source's audio and alpha of
+// the same range into the output container, through an ffmpeg child process.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { extname } from 'node:path';
 import { type Codec, CODEC_PRESETS, audioArgs, containerArgs, videoArgsFor } from '../media/codecs.js';
 import { type ColourTags, scaleMatrix } from '../media/colour.js';
 import { resolveTool } from '../media/ffmpeg.js';
-import type { MediaInfo } from '../media/probe.js';
+import { hasAlpha, type MediaInfo } from '../media/probe.js';
 import { formatRational, frameTime } from '../media/rational.js';
 import { lastErrorLine } from '../media/run.js';
+import { seekPoint } from './decode.js';
 
 export interface EncodeSpec {
   media: MediaInfo;
@@ -27,7 +28,9 @@ export interface EncodeSpec {
 
 export function encodeArgs(spec: EncodeSpec): string[] {
   const preset = CODEC_PRESETS[spec.codec];
-  const rgb = preset.pixelFormat.startsWith('gbr');
+  const alpha = hasAlpha(spec.media.pixelFormat) ? preset.alpha : undefined;
+  const pixelFormat = alpha?.pixelFormat ?? preset.pixelFormat;
+  const rgb = pixelFormat.startsWith('gbr');
   const ext = extname(spec.finalPath).toLowerCase();
   const audio = spec.media.audio.length > 0;
   const start = frameTime(spec.firstFrame, spec.media.rate);
@@ -40,18 +43,20 @@ export function encodeArgs(spec: EncodeSpec): string[] {
   const { primaries, transfer, matrix } = spec.colour;
   const tags = `setparams=color_primaries=${primaries}:color_trc=${transfer}:colorspace=${rgb ? 'gbr' : matrix}:range=${rgb ? 'pc' : 'tv'}`;
   const scale = rgb
-    ? `format=${preset.pixelFormat},${sar},${tags}`
-    : `scale=out_color_matrix=${scaleMatrix(matrix)}:out_range=tv:flags=bicubic+accurate_rnd,format=${preset.pixelFormat},${sar},${tags}`;
+    ? `format=${pixelFormat},${sar},${tags}`
+    : `scale=out_color_matrix=${scaleMatrix(matrix)}:out_range=tv:flags=bicubic+accurate_rnd,format=${pixelFormat},${sar},${tags}`;
   const timecode = ext === '.mkv' ? ['-metadata', `timecode=${spec.timecode}`] : ['-timecode', spec.timecode];
+  const audioInput = alpha ? 2 : 1;
   return [
     '-hide_banner', '-nostdin', '-v', 'error', '-y',
     '-f', 'rawvideo', '-pix_fmt', 'gbrp16le', '-s', `${spec.width}x${spec.height}`,
     '-framerate', formatRational(spec.media.rate), '-i', 'pipe:0',
+    ...(alpha ? alphaInput(spec) : []),
     ...(audio ? ['-ss', start.toFixed(6), '-t', duration.toFixed(6), '-i', spec.media.path] : []),
-    '-map', '0:v:0', ...(audio ? ['-map', '1:a'] : []),
-    '-vf', scale,
-    ...videoArgsFor(spec.codec, spec.width),
-    '-pix_fmt', preset.pixelFormat,
+    ...(alpha ? ['-filter_complex', `${alphaGraph(spec)};[0:v]format=gbrp16le[rgb];[rgb][alpha]alphamerge,${scale}[v]`, '-map', '[v]'] : ['-map', '0:v:0', '-vf', scale]),
+    ...(audio ? ['-map', `${audioInput}:a`] : []),
+    ...(alpha ? alpha.videoArgs : videoArgsFor(spec.codec, spec.width)),
+    '-pix_fmt', pixelFormat,
     '-color_primaries', primaries,
     '-color_trc', transfer,
     '-colorspace', rgb ? 'rgb' : matrix,
@@ -62,6 +67,27 @@ export function encodeArgs(spec: EncodeSpec): string[] {
     ...containerArgs(spec.finalPath),
     spec.tempPath,
   ];
+}
+
+/**
+ * The source again, for its alpha plane: the steps see RGB only, so the matte comes from
+ * the file, decoded from the same frame as the colour (the decoder's seek), numbered frame
+ * by frame like the piped frames, and scaled as they were.
+ */
+function alphaInput(spec: EncodeSpec): string[] {
+  const seek = seekPoint(spec.media, spec.firstFrame);
+  return [...(seek > 0 ? ['-ss', seek.toFixed(6)] : []), '-i', spec.media.path];
+}
+
+function alphaGraph(spec: EncodeSpec): string {
+  const { num, den } = spec.media.rate;
+  return [
+    `[1:v:0]${spec.media.variableFrameRate ? `fps=${formatRational(spec.media.rate)},` : ''}alphaextract`,
+    `setpts=N*${den}/${num}/TB`,
+    `trim=end_frame=${spec.count}`,
+    `scale=${spec.width}:${spec.height}:flags=lanczos`,
+    'format=gray16le[alpha]',
+  ].join(',');
 }
 
 export class FrameEncoder {

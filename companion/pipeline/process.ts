@@ -2,9 +2,9 @@
 // → sidecar. The CLI and the companion's queue both call processClip().
 import { stat } from 'node:fs/promises';
 import type { StepSpec } from '../../src/protocol/recipe.js';
-import { type Codec, checkFrameSize, codecForOutput } from '../media/codecs.js';
+import { type Codec, CODEC_PRESETS, checkFrameSize, codecForOutput } from '../media/codecs.js';
 import { outputColour } from '../media/colour.js';
-import { type MediaInfo, probeCached } from '../media/probe.js';
+import { hasAlpha, type MediaInfo, probeCached } from '../media/probe.js';
 import { formatRational } from '../media/rational.js';
 import { addFrames } from '../media/timecode.js';
 import { checkSteps, inRunningOrder, outputSizeOf, stepDefinition } from '../steps/index.js';
@@ -89,6 +89,9 @@ export async function processClip(request: ProcessRequest): Promise<ProcessResul
   const warnings = [...media.warnings];
   const colour = outputColour(media);
   if (colour.warning) warnings.push(colour.warning);
+  if (hasAlpha(media.pixelFormat) && !CODEC_PRESETS[codec].alpha) {
+    warnings.push(`the source's alpha channel is dropped: ${codec} has none (ProRes 4444 in .mov or FFV1 in .mkv keep it)`);
+  }
   const timecode = addFrames(media.timecode ?? '00:00:00:00', range.firstFrame, media.rate);
   const sourceStat = await stat(media.path);
   const sourceHash = sha256File(media.path);

@@ -112,6 +112,20 @@ export async function decodeAll(path: string, extraFilters: string[] = []): Prom
   return frames;
 }
 
+/** Every frame's alpha plane as 8-bit samples, scaled to `size` (default: as stored). */
+export async function decodeAlpha(path: string, size?: string): Promise<Uint8Array[]> {
+  const filters = ['alphaextract', ...(size ? [`scale=${size.replace('x', ':')}:flags=area`] : [])];
+  const { stdout } = await run(ffmpeg(), ['-v', 'error', '-i', path, '-vf', filters.join(','), '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'], {
+    encoding: 'buffer',
+    maxBuffer: 1 << 28,
+  });
+  const v = (await probeStreams(path)).streams.find((s) => s.codec_type === 'video')!;
+  const frameSize = size ? size.split('x').reduce((a, b) => a * Number(b), 1) : v.width! * v.height!;
+  const frames: Uint8Array[] = [];
+  for (let i = 0; i + frameSize <= stdout.length; i += frameSize) frames.push(stdout.subarray(i, i + frameSize));
+  return frames;
+}
+
 export function meanAbsDiff(a: Uint16Array, b: Uint16Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
