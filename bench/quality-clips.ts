@@ -213,7 +213,7 @@ export async function makeCleanClips(dir: string, frames: number): Promise<Clip[
     { name: 'stilllife-grain-crf30', spec: pan(stills.stillLife, W, H, 2, 0), width: W, height: H, damage: x264(30), pre: 'noise=alls=14:allf=t', note: 'pan + film grain, crf 30' },
     { name: 'testsrc2-crf40', spec: lavfi(`testsrc2=s=${w}x${h}:r=${FPS}`), width: w, height: h, damage: x264(40), note: 'synthetic, sharp detail, crf 40' },
     { name: 'mandelbrot-crf38', spec: lavfi(`mandelbrot=s=${w}x${h}:r=${FPS}:start_scale=1.5`), width: w, height: h, damage: x264(38), note: 'synthetic zoom, crf 38' },
-    { name: 'life-crf45', spec: lavfi(`life=s=${w}x${h}:r=${FPS}:mold=10:ratio=0.2:life_color=#f0e0a0:death_color=#1d3c5a:mold_color=#6a3a8a`), width: w, height: h, damage: x264(45), note: 'synthetic, hard cells, crf 45' },
+    { name: 'life-crf45', spec: lavfi(`life=s=${w}x${h}:r=${FPS}:seed=7:mold=10:ratio=0.2:life_color=#f0e0a0:death_color=#1d3c5a:mold_color=#6a3a8a`), width: w, height: h, damage: x264(45), note: 'synthetic, hard cells, crf 45' },
   ];
   const clips: Clip[] = [];
   for (const d of defs) {
