@@ -60,7 +60,7 @@ def main(argv=None):
     model_id = a.id or f'refinery-{a.model}'
     ck = torch.load(os.path.join(a.ckpt_dir, f'{a.model}.pt'))
     net = nets.build(a.model)
-    scale, ch, blocks, fold = nets.ARCHS[a.model]
+    scale, ch, blocks = nets.ARCHS[a.model]
     with open(os.path.join(RESULTS, f'{model_id}.json')) as f:
         ev = json.load(f)
     speed_path = os.path.join(RESULTS, 'speed.json')
@@ -85,11 +85,10 @@ def main(argv=None):
              f'[N,3,{scale}H,{scale}W] RGB (may overshoot slightly; the engine clamps). Fully convolutional, any size.',
              '- Licence of the weights: MIT, like Refinery. They are trained on the photographs below (licences listed there).',
              '', '## Architecture', '',
-             (f'PixelUnshuffle /{fold} (odd sizes edge-padded, cropped after), 3x3 conv {3 * fold * fold}→{ch}' if fold > 1 else f'3x3 conv 3→{ch}')
-             + f', ReLU, {blocks} residual blocks (3x3 conv, ReLU, 3x3 conv; {ch} channels), '
-             + f'3x3 conv → {3 * (scale * fold) ** 2} channels' + (f', PixelShuffle x{scale * fold}' if scale * fold > 1 else '')
-             + (f', plus a learnable linear 3x3 skip from the input (initialised to bilinear) through PixelShuffle x{scale}.' if scale > 1 else
-                ', added to the input (global residual).'),
+             f'3x3 conv 3→{ch}, ReLU, {blocks} residual blocks (3x3 conv, ReLU, 3x3 conv; {ch} channels), '
+             + (f'3x3 conv → {3 * scale * scale} channels plus a learnable linear 3x3 skip from the input '
+                f'(initialised to bilinear), PixelShuffle x{scale}.' if scale > 1 else
+                '3x3 conv → 3 channels added to the input (global residual).'),
              f'{nets.param_count(net):,} parameters, {nets.macs_per_pixel(net):,} multiply-adds per input pixel.',
              '', '## Data', '',
              f"{len(man['images'])} photographs from Debian packages "

@@ -18,7 +18,7 @@ def main(argv=None):
     ap.add_argument('--steps', type=int, default=3)
     a = ap.parse_args(argv)
     images = data.write_smoke_images(os.path.join(a.out, 'images'))
-    for model in ('clean', 'x2', 'x4'):  # x2-fidelity's unfolded shape is covered by clean and x4
+    for model in ('clean', 'x2', 'x4'):  # x2-fidelity is the x2 net with other data
         ckpt_dir = os.path.join(a.out, 'checkpoints')
         train.main(['--model', model, '--steps', str(a.steps), '--batch', '4', '--log-every', '1',
                     '--out', ckpt_dir, '--images', *images])
