@@ -27,6 +27,13 @@ describe('probe', () => {
     expect(media.frames).toBe(50);
   });
 
+  it('takes an animated GIF as a clip at a standard rate (1/100 s delays average 23.92 for 24 fps), and refuses a still one', async () => {
+    const animated = await makeClip(join(dir, 'anim.gif'), { fps: '24', seconds: 1, size: '64x36', audio: false, args: ['-c:v', 'gif'] });
+    expect(await probe(animated)).toMatchObject({ frames: 24, fps: '24000/1001', variableFrameRate: true });
+    const still = await makeClip(join(dir, 'still.gif'), { fps: '24', seconds: 1, size: '64x36', audio: false, args: ['-frames:v', '1', '-c:v', 'gif'] });
+    await expect(probe(still)).rejects.toThrow(/not a video file: .*still\.gif \(a still GIF\)/);
+  });
+
   it('gives an MP4 made from the start a start of 0', async () => {
     expect((await probe(await makeClip(join(dir, 'clip.mp4'), { audio: true }))).startS).toBe(0);
   });

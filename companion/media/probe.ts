@@ -79,8 +79,10 @@ interface FfprobeOutput {
 
 export class MediaError extends Error {}
 
-// Containers that hold a single picture or an image sequence pattern, not a clip.
-const STILL_FORMATS = /(^|,)(image2|png_pipe|jpeg_pipe|bmp_pipe|tiff_pipe|webp_pipe|gif)(,|$)/;
+// Containers that hold a single picture or an image sequence pattern, not a clip. A GIF is
+// a clip when it is animated (hosts import those as clips), a still otherwise.
+const STILL_FORMATS = /(^|,)(image2|png_pipe|jpeg_pipe|bmp_pipe|tiff_pipe|webp_pipe)(,|$)/;
+const GIF = /(^|,)gif(,|$)/;
 
 function known(value: string | undefined): string | null {
   return value && value !== 'unknown' && value !== 'unspecified' ? value : null;
@@ -147,7 +149,9 @@ export async function probe(path: string): Promise<MediaInfo> {
   // ffprobe's r_frame_rate is the lowest rate that represents every timestamp; when the
   // average differs, frames are not evenly spaced.
   const variableFrameRate = !!real && !!average && Math.abs(toNumber(real) - toNumber(average)) / toNumber(average) > 0.001;
-  const rate = variableFrameRate ? snapRate(average!) : declared;
+  // A variable rate's average is an estimate, so it snaps from further off (0.5%): phone
+  // clips average 29.8-29.9 fps, and GIF delays in 1/100 s make 24 fps average 23.92.
+  const rate = variableFrameRate ? snapRate(average!, 0.005) : declared;
   const durationS = Number(video.duration ?? parsed.format?.duration ?? 0);
   let frames = Number.parseInt(video.nb_frames ?? '', 10) || 0;
   if (variableFrameRate) {
@@ -159,6 +163,7 @@ export async function probe(path: string): Promise<MediaInfo> {
     frames = await countFrames(ffprobe, path);
   }
   if (frames < 1) throw new MediaError(`not a video file: ${path} (no frames)`);
+  if (frames < 2 && GIF.test(container)) throw new MediaError(`not a video file: ${path} (a still GIF)`);
   const rotation = rotationOf(video);
   const swap = rotation === 90 || rotation === 270;
   const pixelFormat = video.pix_fmt ?? 'unknown';

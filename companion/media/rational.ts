@@ -33,18 +33,18 @@ export function frameTime(n: number, fps: Rational): number {
   return (n * fps.den) / fps.num;
 }
 
-// Rates a camera or an editor would use; a measured average within 0.1% snaps to one of these.
+// Rates a camera or an editor would use; a measured rate close to one snaps to it.
 const STANDARD_RATES = ['24000/1001', '24', '25', '30000/1001', '30', '48', '50', '60000/1001', '60', '120'].map(
   (s) => parseRational(s)!,
 );
 
 /**
- * Snaps a measured (average) rate to the nearest standard rate within 0.1%, or keeps it as a
- * rational. Nearest, not first: 24 is within 0.1% of 24000/1001 too.
+ * Snaps a measured (average) rate to the nearest standard rate within `tolerance` (0.1%), or
+ * keeps it as a rational. Nearest, not first: 24 is within 0.1% of 24000/1001 too.
  */
-export function snapRate(measured: Rational): Rational {
+export function snapRate(measured: Rational, tolerance = 0.001): Rational {
   const value = toNumber(measured);
   const off = (rate: Rational) => Math.abs(toNumber(rate) - value) / value;
   const nearest = STANDARD_RATES.reduce((best, rate) => (off(rate) < off(best) ? rate : best));
-  return off(nearest) < 0.001 ? nearest : measured;
+  return off(nearest) < tolerance ? nearest : measured;
 }
