@@ -105,7 +105,7 @@ describe('refinery process', () => {
     expect(probe.format.tags?.timecode).toBe('01:00:00:23');
   });
 
-  it('keeps an odd frame size (853x480 is a common one): ProRes at the source size, H.264 refused before anything is written', async () => {
+  it('keeps an odd frame size (853x480 is a common one): ProRes at the source size, H.264 (and DNxHR, under 256x120) refused before anything is written', async () => {
     const odd = await makeClip(join(dir, 'odd.mp4'), {
       seconds: 0.4, audio: false,
       args: ['-vf', 'scale=213:119', '-c:v', 'libx264', '-pix_fmt', 'yuv444p'],
@@ -119,7 +119,12 @@ describe('refinery process', () => {
     const refused = await runCli(['process', odd, '-o', join(dir, 'odd-out.mp4')]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
-    expect(refused.stderr).toMatch(/h264 needs an even width and height .* 213x119: use codec prores, dnxhr, ffv1/);
+    expect(refused.stderr).toMatch(/h264 needs an even width and height .* 213x119: use codec prores, ffv1/);
+    // DNxHR's encoder takes nothing under 256x120.
+    const small = await runCli(['process', odd, '-o', join(dir, 'odd-out.mxf')]);
+    expect(small.code).not.toBe(0);
+    expect(small.stderr.trim().split('\n')).toHaveLength(1);
+    expect(small.stderr).toMatch(/dnxhr needs at least 256x120, and the output would be 213x119: use codec prores, ffv1/);
     expect((await readdir(dir)).sort()).toEqual(before.sort());
     // Upscaled by 2 the size is even again, and H.264 takes it.
     const up = await runCli(['process', odd, '-o', join(dir, 'odd-up.mp4'), '--upscale', '2', '--json']);

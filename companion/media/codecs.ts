@@ -16,6 +16,8 @@ export interface CodecPreset {
   oddWidthArgs?: string[];
   /** 4:2:0 cannot hold an odd width or height at all. */
   evenSize?: boolean;
+  /** The smallest frame the encoder takes, width and height. */
+  minSize?: [number, number];
   /** Pixel format and arguments that keep a source's alpha channel; absent where the codec has none. */
   alpha?: { label: string; pixelFormat: string; videoArgs: string[] };
   /** Containers (file extensions) the codec may be written to. The first is the default. */
@@ -52,6 +54,7 @@ export const CODEC_PRESETS: Record<Codec, CodecPreset> = {
     encoder: 'dnxhd',
     pixelFormat: 'yuv422p10le',
     videoArgs: ['-c:v', 'dnxhd', '-profile:v', 'dnxhr_hqx'],
+    minSize: [256, 120],
     containers: ['.mxf', '.mov'],
   },
   ffv1: {
@@ -89,10 +92,14 @@ export function codecForOutput(outputPath: string, requested: string | undefined
 
 /** Refuses an output frame size the codec cannot hold, so that such a job is refused before it starts. */
 export function checkFrameSize(codec: Codec, width: number, height: number): void {
-  if (CODEC_PRESETS[codec].evenSize && (width % 2 !== 0 || height % 2 !== 0)) {
-    const others = CODECS.filter((c) => !CODEC_PRESETS[c].evenSize).join(', ');
-    throw new CodecError(`${codec} needs an even width and height (4:2:0), and the output would be ${width}x${height}: use codec ${others}`);
-  }
+  const fits = (c: Codec) => {
+    const { evenSize, minSize } = CODEC_PRESETS[c];
+    return !(evenSize && (width % 2 !== 0 || height % 2 !== 0)) && !(minSize && (width < minSize[0] || height < minSize[1]));
+  };
+  if (fits(codec)) return;
+  const { evenSize, minSize } = CODEC_PRESETS[codec];
+  const needs = evenSize && (width % 2 !== 0 || height % 2 !== 0) ? 'an even width and height (4:2:0)' : `at least ${minSize![0]}x${minSize![1]}`;
+  throw new CodecError(`${codec} needs ${needs}, and the output would be ${width}x${height}: use codec ${CODECS.filter(fits).join(', ')}`);
 }
 
 /** The encoder arguments for an output frame size. */
