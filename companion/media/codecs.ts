@@ -90,16 +90,20 @@ export function codecForOutput(outputPath: string, requested: string | undefined
   return byContainer;
 }
 
+/** What a codec needs that a frame size lacks, or undefined when the codec takes it. */
+function sizeProblem(codec: Codec, width: number, height: number): string | undefined {
+  const { evenSize, minSize } = CODEC_PRESETS[codec];
+  if (evenSize && (width % 2 !== 0 || height % 2 !== 0)) return 'an even width and height (4:2:0)';
+  if (minSize && (width < minSize[0] || height < minSize[1])) return `at least ${minSize[0]}x${minSize[1]}`;
+  return undefined;
+}
+
 /** Refuses an output frame size the codec cannot hold, so that such a job is refused before it starts. */
 export function checkFrameSize(codec: Codec, width: number, height: number): void {
-  const fits = (c: Codec) => {
-    const { evenSize, minSize } = CODEC_PRESETS[c];
-    return !(evenSize && (width % 2 !== 0 || height % 2 !== 0)) && !(minSize && (width < minSize[0] || height < minSize[1]));
-  };
-  if (fits(codec)) return;
-  const { evenSize, minSize } = CODEC_PRESETS[codec];
-  const needs = evenSize && (width % 2 !== 0 || height % 2 !== 0) ? 'an even width and height (4:2:0)' : `at least ${minSize![0]}x${minSize![1]}`;
-  throw new CodecError(`${codec} needs ${needs}, and the output would be ${width}x${height}: use codec ${CODECS.filter(fits).join(', ')}`);
+  const needs = sizeProblem(codec, width, height);
+  if (!needs) return;
+  const others = CODECS.filter((c) => !sizeProblem(c, width, height)).join(', ');
+  throw new CodecError(`${codec} needs ${needs}, and the output would be ${width}x${height}: use codec ${others}`);
 }
 
 /** The encoder arguments for an output frame size. */

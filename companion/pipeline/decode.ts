@@ -19,11 +19,9 @@ export interface Size {
  * where the raw rgb48 frames go (a preview proxy file; by default the pipe).
  */
 export function decodeArgs(media: MediaInfo, range: FrameRange, size?: Size, output = 'pipe:1'): string[] {
-  const seek = seekPoint(media, range.firstFrame);
   return [
     '-hide_banner', '-nostdin', '-v', 'error',
-    ...(seek > 0 ? ['-ss', seek.toFixed(6)] : []),
-    '-i', media.path,
+    ...seekInput(media, range.firstFrame),
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-vf', decodeFilters(media, size).join(','),
     ...rawOutputArgs(range.count), ...(output === 'pipe:1' ? [] : ['-y']), output,
@@ -39,10 +37,21 @@ export function seekPoint(media: Pick<MediaInfo, 'rate'>, frame: number): number
   return Math.max(0, frameTime(frame - 0.5, media.rate));
 }
 
+/** ffmpeg input arguments that open `media` for decoding from `frame` on. */
+export function seekInput(media: Pick<MediaInfo, 'rate' | 'path'>, frame: number): string[] {
+  const seek = seekPoint(media, frame);
+  return [...(seek > 0 ? ['-ss', seek.toFixed(6)] : []), '-i', media.path];
+}
+
+/** A variable rate conformed to the constant one the frames are counted in. */
+export function conformRate(media: Pick<MediaInfo, 'variableFrameRate' | 'rate'>): string[] {
+  return media.variableFrameRate ? [`fps=${formatRational(media.rate)}`] : [];
+}
+
 /** From decoded pictures to the frames the steps get: constant rate, full-range RGB at `size`. */
 export function decodeFilters(media: Pick<MediaInfo, 'variableFrameRate' | 'rate' | 'colour' | 'height'>, size?: Size): string[] {
   return [
-    ...(media.variableFrameRate ? [`fps=${formatRational(media.rate)}`] : []),
+    ...conformRate(media),
     `scale=${size ? `${size.width}:${size.height}:` : ''}in_color_matrix=${sourceMatrix(media)}:in_range=${media.colour.range === 'pc' ? 'pc' : 'tv'}:out_range=pc`,
   ];
 }

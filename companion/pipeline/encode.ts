@@ -8,7 +8,7 @@ import { resolveTool } from '../media/ffmpeg.js';
 import { hasAlpha, type MediaInfo } from '../media/probe.js';
 import { formatRational, frameTime } from '../media/rational.js';
 import { lastErrorLine } from '../media/run.js';
-import { seekPoint } from './decode.js';
+import { conformRate, seekInput } from './decode.js';
 
 export interface EncodeSpec {
   media: MediaInfo;
@@ -51,7 +51,7 @@ export function encodeArgs(spec: EncodeSpec): string[] {
     '-hide_banner', '-nostdin', '-v', 'error', '-y',
     '-f', 'rawvideo', '-pix_fmt', 'gbrp16le', '-s', `${spec.width}x${spec.height}`,
     '-framerate', formatRational(spec.media.rate), '-i', 'pipe:0',
-    ...(alpha ? alphaInput(spec) : []),
+    ...(alpha ? seekInput(spec.media, spec.firstFrame) : []),
     ...(audio ? ['-ss', start.toFixed(6), '-t', duration.toFixed(6), '-i', spec.media.path] : []),
     ...(alpha ? ['-filter_complex', `${alphaGraph(spec)};[0:v]format=gbrp16le[rgb];[rgb][alpha]alphamerge,${scale}[v]`, '-map', '[v]'] : ['-map', '0:v:0', '-vf', scale]),
     ...(audio ? ['-map', `${audioInput}:a`] : []),
@@ -71,23 +71,20 @@ export function encodeArgs(spec: EncodeSpec): string[] {
 
 /**
  * The source again, for its alpha plane: the steps see RGB only, so the matte comes from
- * the file, decoded from the same frame as the colour (the decoder's seek), numbered frame
- * by frame like the piped frames, and scaled as they were.
+ * the file, decoded from the same frame as the colour (the decoder's seek and rate), numbered
+ * frame by frame like the piped frames, and scaled as they were.
  */
-function alphaInput(spec: EncodeSpec): string[] {
-  const seek = seekPoint(spec.media, spec.firstFrame);
-  return [...(seek > 0 ? ['-ss', seek.toFixed(6)] : []), '-i', spec.media.path];
-}
-
 function alphaGraph(spec: EncodeSpec): string {
   const { num, den } = spec.media.rate;
-  return [
-    `[1:v:0]${spec.media.variableFrameRate ? `fps=${formatRational(spec.media.rate)},` : ''}alphaextract`,
+  const chain = [
+    ...conformRate(spec.media),
+    'alphaextract',
     `setpts=N*${den}/${num}/TB`,
     `trim=end_frame=${spec.count}`,
     `scale=${spec.width}:${spec.height}:flags=lanczos`,
-    'format=gray16le[alpha]',
-  ].join(',');
+    'format=gray16le',
+  ];
+  return `[1:v:0]${chain.join(',')}[alpha]`;
 }
 
 export class FrameEncoder {
