@@ -102,12 +102,12 @@ function bitDepthOf(pixelFormat: string, rawBits: string | undefined): number {
   return pixelFormat.includes('48') || pixelFormat.includes('64') ? 16 : 8;
 }
 
-/** ffprobe writes "32:27", or "0:1" / "N/A" where it is unknown, which means square pixels. */
 /** Pixel formats with an alpha plane (yuva444p12le from ProRes 4444, rgba, gbrap16le, ya16...). */
 export function hasAlpha(pixelFormat: string): boolean {
   return /^(yuva|gbra|rgba|bgra|argb|abgr|ya\d)/.test(pixelFormat);
 }
 
+/** ffprobe writes "32:27", or "0:1" / "N/A" where it is unknown, which means square pixels. */
 function sampleAspectOf(text: string | undefined, swap: boolean): Rational {
   const sar = parseRational((text ?? '').replace(':', '/')) ?? { num: 1, den: 1 };
   return swap ? { num: sar.den, den: sar.num } : sar;

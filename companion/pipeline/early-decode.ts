@@ -171,8 +171,7 @@ export class EarlyDecode {
    * The decoder of the frame asked for onward, or undefined where this start cannot give
    * what a plain seek would: another file, size or frame; a rotated or variable-rate clip
    * (the concat demuxer keeps no rotation, and the rate filter counts from its first
-   * frame); filters guessed wrong; or an ffmpeg that has already
-   * stopped.
+   * frame); filters guessed wrong; or an ffmpeg that has already stopped.
    */
   take(media: MediaInfo, frame: number, size: Size): FrameDecoder | undefined {
     const expected = media.rotation === 0 && !media.variableFrameRate ? this.filtersFor(media) : undefined;

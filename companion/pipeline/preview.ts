@@ -31,7 +31,6 @@ export interface Preview {
 
 const DEFAULT_MAX_WIDTH = 960;
 
-
 // Scrubbing forward, or following playback, asks for a frame a little after the last one.
 // The decoder that made the last one stays open and is read on, which costs the frames in
 // between; a fresh seek decodes from the keyframe before the frame, plus ffmpeg's start.
