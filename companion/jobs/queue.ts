@@ -24,6 +24,17 @@ export class JobError extends Error {
 const ACTIVE: JobState[] = ['queued', 'running'];
 const PROGRESS_INTERVAL_MS = 200;
 
+/**
+ * How many finished jobs (done, failed, cancelled, interrupted) are kept, and for how long: a
+ * companion left running for weeks would otherwise list, hold and journal every job it ever ran.
+ */
+export interface History {
+  keep: number;
+  days: number;
+}
+const HISTORY: History = { keep: 500, days: 30 };
+const DAY_MS = 24 * 3600 * 1000;
+
 export interface QueueOptions {
   journal: Journal;
   jobs: Job[];
@@ -32,6 +43,7 @@ export interface QueueOptions {
   /** Worker threads shared by every job, so a job does not pay for starting its own. */
   workers?: WorkerPool;
   runner?: (request: ProcessRequest) => Promise<ProcessResult>;
+  history?: History;
 }
 
 export interface QueueEvents {
@@ -48,6 +60,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   private readonly concurrency: number;
   private readonly runner: (request: ProcessRequest) => Promise<ProcessResult>;
   private readonly workers?: WorkerPool;
+  private readonly history: History;
   private stopping = false;
   /** Submissions are checked one at a time, so two cannot pick the same free output name. */
   private submitting: Promise<unknown> = Promise.resolve();
@@ -59,7 +72,9 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.runner = options.runner ?? processClip;
     this.workers = options.workers;
+    this.history = options.history ?? HISTORY;
     for (const job of options.jobs) this.jobs.set(job.id, job);
+    this.forgetOld();
   }
 
   /**
@@ -165,6 +180,21 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     for (const key of Object.keys(fields) as (keyof Job)[]) if (fields[key] === undefined) delete job[key];
     this.journal.record(job);
     this.emit('update', job);
+    if (!ACTIVE.includes(state)) this.forgetOld();
+  }
+
+  /** Drops finished jobs beyond the history's count or age, then compacts the journal if that left it long. */
+  private forgetOld(): void {
+    const oldest = Date.now() - this.history.days * DAY_MS;
+    const finished = this.list()
+      .filter((j) => !ACTIVE.includes(j.state))
+      .sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt));
+    finished.forEach((job, i) => {
+      if (i < this.history.keep && Date.parse(job.updatedAt) >= oldest) return;
+      this.jobs.delete(job.id);
+      this.journal.forget(job.id);
+    });
+    this.journal.compactIfLong(this.jobs.values(), this.jobs.size);
   }
 
   private pump(): void {
