@@ -2,10 +2,10 @@
 // evalScript runs the real host-scripts/premiere.jsx in the Premiere simulator, and the
 // companion is the real one. What an editor does: refine two clips, revert one.
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TICKS_PER_SECOND } from '../src/host/contract.js';
 import { MediaLibrary } from './host-sim/media.js';
@@ -75,9 +75,14 @@ async function scene(files: { name: string; seconds: number; size?: string }[]):
   return { host: new PremiereScriptHost(project), project, clips };
 }
 
-/** Loads the built panel with the CEP shim; `companionFile` undefined = the companion is not running. */
-async function openPanel(host: PremiereScriptHost, companionFile: string | undefined): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 340, height: 720 } });
+const VIEWPORT = { width: 340, height: 720 };
+
+/**
+ * Loads the built panel with the CEP shim; `companionFile` undefined = the companion is not
+ * running. Pages of one `context` share the panel's storage, as the host's panel does from run to run.
+ */
+async function openPanel(host: PremiereScriptHost, companionFile: string | undefined, context?: BrowserContext): Promise<Page> {
+  const page = context ? await context.newPage() : await browser.newPage({ viewport: VIEWPORT });
   await page.exposeFunction('__refineryEvalScript', (script: string) => {
     // The panel asks CEP to load its host script; the simulator has it loaded already.
     if (script.startsWith('$.evalFile(')) return 'true';
@@ -185,5 +190,38 @@ describe('the panel in Chromium', () => {
       throw new Error(`${error.message}\nrows: ${await page.locator('.clips').innerText()}`);
     });
     await page.close();
+  }, 120_000);
+
+  it('places a clip that finished rendering while the panel was closed when it opens again, as it was sent', async () => {
+    const { host, project, clips } = await scene([{ name: 'overnight.mp4', seconds: 5, size: '1280x720' }]);
+    clips[0]!.outPoint = clips[0]!.inPoint + 4 * TICKS_PER_SECOND;
+    const { start, end } = clips[0]!;
+    const companionFile = await readFile(join(dir, 'state', 'companion.json'), 'utf8');
+    const context = await browser.newContext({ viewport: VIEWPORT });
+    const first = await openPanel(host, companionFile, context);
+    await first.getByText(/^Ready — companion/).waitFor();
+    await first.selectOption('#mode', 'stack');
+    await first.click('#refine');
+    await first.locator('.clip.queued, .clip.running').waitFor();
+    // The recipe changes after sending; the clip is still placed as it was sent.
+    await first.selectOption('#mode', 'replace');
+    await first.close();
+
+    const output = join(dir, 'overnight.refined.mov');
+    for (const deadline = Date.now() + 60_000; !(await stat(output).catch(() => undefined)); ) {
+      if (Date.now() > deadline) throw new Error(`${output} was not rendered`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const second = await openPanel(host, companionFile, context);
+    await second.locator('.clip.placed').waitFor({ timeout: 30_000 });
+    const seq = project.active!;
+    // Stacked: the original stays on its track, the refined clip plays above it at the same time.
+    expect(seq.video[0]!.clips.find((c) => c.start === start)!.item.path).toMatch(/overnight\.mp4$/);
+    const stacked = seq.video[1]!.clips.find((c) => c.start === start)!;
+    expect(stacked.item.path).toBe(output);
+    expect(stacked.end).toBe(end);
+    // Placed once: nothing is left pending for the next start.
+    expect(await second.evaluate(() => localStorage.getItem('refinery.jobs.pending'))).toBe('[]');
+    await context.close();
   }, 120_000);
 });

@@ -1,10 +1,11 @@
 // The panel: status line, recipe, before/after preview, the clips with their jobs. It only
 // steers: the host through a HostAdapter, the companion through the protocol client.
 import type { HostAdapter } from '../host/adapter.js';
-import type { Clip, PlaceRequest } from '../host/contract.js';
+import type { Clip, PlaceMode, PlaceRequest } from '../host/contract.js';
 import type { CompanionClient } from '../protocol/client.js';
 import type { JobState, JobUpdated } from '../protocol/messages.js';
 import { DiscoveryError } from './discovery.js';
+import { type Pending, loadPending, savePending } from './pending.js';
 import { PREVIEW_WIDTH, previewPoint } from './playhead.js';
 import { duration, h, select } from './dom.js';
 import {
@@ -32,6 +33,9 @@ type RowState = JobState | 'submitting' | 'placing' | 'placed' | 'reverted' | 'e
 interface Row {
   clip: Clip;
   jobId?: string;
+  /** Placement as the recipe said when the clip was sent. */
+  mode: PlaceMode;
+  handles: number;
   state: RowState;
   progress?: { frame: number; total: number; fps: number; etaS: number | null };
   message?: string;
@@ -65,6 +69,8 @@ export class PanelApp {
   private preview?: { before: string; after: string };
   private split = 50;
   private readonly rowViews = new Map<string, RowView>();
+  /** The pending rows as last stored; undefined until those of the last run have been restored. */
+  private storedPending?: string;
   private readonly parts: Record<'status' | 'recipe' | 'preview' | 'clips', HTMLElement>;
 
   constructor(private readonly env: PanelEnvironment) {
@@ -104,6 +110,29 @@ export class PanelApp {
     const host = ping.ok ? `${ping.data.host} ${ping.data.version}` : 'no host';
     this.status = { text: `Ready — companion ${String(info.version)}, ${host}`, fix: '', ok: true };
     this.renderAll();
+    await this.restorePending();
+  }
+
+  /** Rows sent while the panel was last open: finished ones are placed now, the rest are followed again. */
+  private async restorePending(): Promise<void> {
+    const restored: Row[] = [];
+    for (const p of loadPending(this.env.storage)) {
+      if (this.rows.some((r) => r.clip.id === p.clip.id)) continue;
+      // A job the companion no longer has (forgotten, or another state folder) is dropped.
+      const job = await this.client!.call('jobs.get', { jobId: p.jobId }).catch(() => undefined);
+      if (!job) continue;
+      const row: Row = { clip: p.clip, jobId: p.jobId, mode: p.mode, handles: p.handles, state: job.state, progress: job.progress, message: job.error };
+      if (p.placing) {
+        row.state = 'error';
+        row.message = `Placing was cut off when the panel closed; the refined file is ${job.output.path}`;
+      }
+      restored.push(row);
+    }
+    this.rows.push(...restored);
+    this.storedPending = '';
+    this.renderClips();
+    await Promise.all(restored.filter((r) => r.state === 'done').map((r) => this.place(r)));
+    void this.loadThumbnails(restored);
   }
 
   private setStatus(text: string, fix = ''): void {
@@ -116,7 +145,7 @@ export class PanelApp {
     const selection = await this.env.host.getSelection();
     if (!selection.ok) return this.setStatus(selection.error.message);
     const fresh = selection.data.clips.filter((clip) => !this.rows.some((r) => r.clip.id === clip.id && ['queued', 'running', 'submitting', 'placing'].includes(r.state)));
-    const rows = fresh.map((clip): Row => ({ clip, state: 'submitting' }));
+    const rows = fresh.map((clip): Row => ({ clip, state: 'submitting', mode: this.recipe.mode, handles: this.recipe.handles }));
     this.rows = [...this.rows.filter((r) => !fresh.some((c) => c.id === r.clip.id)), ...rows];
     this.renderClips();
     saveLastRecipe(this.env.storage, this.recipe);
@@ -153,11 +182,21 @@ export class PanelApp {
       row.message = update.error;
       return this.renderClips();
     }
+    if (row.state !== 'placing' && row.state !== 'placed') await this.place(row);
+  }
+
+  /** Puts a rendered clip in the sequence, as the row was sent to be placed. */
+  private async place(row: Row): Promise<void> {
     row.state = 'placing';
     this.renderClips();
-    const job = await this.client!.call('jobs.get', { jobId: update.jobId });
-    const handles: PlaceRequest['handles'] = job.result?.handles ?? this.recipe.handles;
-    const placed = await this.env.host.placeRefined({ id: row.clip.id, mediaPath: update.output ?? job.output.path, mode: this.recipe.mode, handles });
+    const job = await this.client!.call('jobs.get', { jobId: row.jobId! }).catch((error: Error) => error);
+    if (job instanceof Error) {
+      row.state = 'error';
+      row.message = `Rendered, but not placed: ${job.message}`;
+      return this.renderClips();
+    }
+    const handles: PlaceRequest['handles'] = job.result?.handles ?? row.handles;
+    const placed = await this.env.host.placeRefined({ id: row.clip.id, mediaPath: job.output.path, mode: row.mode, handles });
     if (placed.ok) {
       row.state = 'placed';
       row.placedId = placed.data.id;
@@ -333,6 +372,7 @@ export class PanelApp {
   }
 
   private renderClips(): void {
+    this.storePending();
     // Rows are updated in place, so progress never moves the layout or a button under the pointer.
     const keep = new Set(this.rows.map((r) => r.clip.id));
     for (const [id, view] of this.rowViews) if (!keep.has(id)) (view.el.remove(), this.rowViews.delete(id));
@@ -345,6 +385,17 @@ export class PanelApp {
       if (expected !== view.el) this.parts.clips.insertBefore(view.el, expected);
       previous = view.el;
     }
+  }
+
+  /** Keeps the rows whose placing is still to come (or was under way) for the panel's next start. */
+  private storePending(): void {
+    // Until restored, the stored rows are the last run's, not to be overwritten.
+    if (this.storedPending === undefined) return;
+    const waiting: RowState[] = ['queued', 'running', 'done', 'interrupted', 'placing'];
+    const pending = this.rows
+      .filter((r) => r.jobId && waiting.includes(r.state))
+      .map((r): Pending => ({ clip: r.clip, jobId: r.jobId!, mode: r.mode, handles: r.handles, ...(r.state === 'placing' ? { placing: true } : {}) }));
+    this.storedPending = savePending(this.env.storage, pending, this.storedPending);
   }
 
   private createRowView(row: Row): RowView {
