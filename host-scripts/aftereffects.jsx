@@ -50,16 +50,23 @@ var refinery_ping, refinery_getSelection, refinery_placeRefined, refinery_revert
             layer.source.mainSource instanceof FileSource && layer.hasVideo;
     }
 
+    // "compId:layerIndex", and from After Effects 22.0 ":layerId" after it: an index changes
+    // when a layer is added, removed or stacked above, the id does not, so a clip placed minutes
+    // after it was selected lands on its own layer.
     function layerId(comp, layer) {
-        return comp.id + ":" + layer.index;
+        return comp.id + ":" + layer.index + (typeof layer.id === "number" ? ":" + layer.id : "");
     }
 
     function findLayer(comp, id) {
-        var parts = String(id).split(":"), index = Number(parts[1]), layer;
-        if (parts.length === 2 && Number(parts[0]) === comp.id && index >= 1 && index <= comp.numLayers && Math.floor(index) === index) {
+        var parts = String(id).split(":"), index = Number(parts[1]), persistent = Number(parts[2]), layer = null, i;
+        if (Number(parts[0]) === comp.id && parts.length === 3) {
+            for (i = 1; i <= comp.numLayers && !layer; i++) {
+                if (comp.layer(i).id === persistent) layer = comp.layer(i);
+            }
+        } else if (Number(parts[0]) === comp.id && parts.length === 2 && index >= 1 && index <= comp.numLayers && Math.floor(index) === index) {
             layer = comp.layer(index);
-            if (isFootageLayer(layer)) return layer;
         }
+        if (layer && isFootageLayer(layer)) return layer;
         return fail("clip_not_found", "No footage layer with id " + id + " in the active composition.");
     }
 

@@ -26,7 +26,10 @@ export const HostErrorSchema = z.object({ code: z.enum(HOST_ERROR_CODES), messag
 export const PingSchema = z.object({ host: z.enum(['PPRO', 'AEFT']), version: z.string() });
 
 export const ClipSchema = z.object({
-  /** Premiere ExtendScript: nodeId; Premiere UXP: "track@startTicks"; After Effects: "compId:layerIndex". */
+  /**
+   * Premiere ExtendScript: nodeId; Premiere UXP: "track@startTicks"; After Effects 22.0+:
+   * "compId:layerIndex:layerId" (the layer found by its persistent id), before 22.0 "compId:layerIndex".
+   */
   id: z.string().min(1),
   name: z.string(),
   mediaPath: z.string().min(1),

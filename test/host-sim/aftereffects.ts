@@ -20,6 +20,8 @@ interface Doc {
   items: Item[];
   active: CompItem | null;
   nextId: number;
+  /** Layer.id exists from After Effects 22.0: unique, and kept when layers are added, moved or removed. */
+  layerIds: boolean;
   undoGroups: string[];
   openGroup: string | null;
   outsideUndo: string[];
@@ -73,6 +75,7 @@ let cloneMarker: (value: MarkerValue) => MarkerValue;
 let markersOf: (layer: AVLayer) => MarkerKey[];
 let setMarkers: (layer: AVLayer, markers: MarkerKey[]) => void;
 let clampLayer: (layer: AVLayer) => void;
+let idOf: (layer: AVLayer) => number;
 let layersOf: (comp: CompItem) => AVLayer[];
 let rateOf: (comp: CompItem) => [number, number];
 
@@ -241,10 +244,12 @@ export class AVLayer extends Layer {
   #out: number;
   #name: string;
   #markers: MarkerKey[] = [];
+  readonly #id: number;
   selected = false;
   enabled = true;
   static {
     markersOf = (layer) => layer.#markers;
+    idOf = (layer) => layer.#id;
     setMarkers = (layer, markers) => (layer.#markers = markers);
     clampLayer = (layer) => {
       layer.#out = Math.min(layer.#out, layer.#sourceEnd());
@@ -252,9 +257,13 @@ export class AVLayer extends Layer {
     };
   }
 
-  constructor(doc: Doc, comp: CompItem, source: AVItem, start: number, inPoint: number, outPoint: number, name = source.name) {
+  constructor(doc: Doc, comp: CompItem, source: AVItem, start: number, inPoint: number, outPoint: number, name = source.name, id = doc.nextId++) {
     super();
-    [this.#doc, this.#comp, this.#source, this.#start, this.#in, this.#out, this.#name] = [doc, comp, source, start, inPoint, outPoint, name];
+    [this.#doc, this.#comp, this.#source, this.#start, this.#in, this.#out, this.#name, this.#id] = [doc, comp, source, start, inPoint, outPoint, name, id];
+  }
+  /** Undefined before After Effects 22.0, where layers have no id. */
+  get id(): number | undefined {
+    return this.#doc.layerIds ? this.#id : undefined;
   }
   get name(): string {
     return this.#name;
@@ -483,7 +492,7 @@ export class AfterEffectsHost extends CepScriptHost {
     readonly version = '24.6',
   ) {
     super();
-    this.doc = media && { media, items: [], active: null, nextId: 1, undoGroups: [], openGroup: null, outsideUndo: [], es: null };
+    this.doc = media && { media, items: [], active: null, nextId: 1, layerIds: Number.parseFloat(version) >= 22, undoGroups: [], openGroup: null, outsideUndo: [], es: null };
     this.#load();
   }
 
@@ -542,7 +551,7 @@ export class AfterEffectsHost extends CepScriptHost {
     const doc = this.doc;
     if (doc) {
       const saved = JSON.stringify(save(doc));
-      this.doc = open(JSON.parse(saved) as SavedAe, doc.media);
+      this.doc = open(JSON.parse(saved) as SavedAe, doc.media, doc.layerIds);
     }
     this.#load();
   }
@@ -550,7 +559,7 @@ export class AfterEffectsHost extends CepScriptHost {
 
 interface SavedAe {
   items: Array<{ id: number; kind: 'folder' | 'footage' | 'comp'; name: string; path: string | null; parent: number | null; rate?: [number, number]; duration?: number }>;
-  layers: Array<{ comp: number; source: number; name: string; start: number; in: number; out: number; enabled: boolean; markers: Array<{ time: number; comment: string; params: Record<string, string> }> }>;
+  layers: Array<{ id: number; comp: number; source: number; name: string; start: number; in: number; out: number; enabled: boolean; markers: Array<{ time: number; comment: string; params: Record<string, string> }> }>;
   active: number | null;
 }
 
@@ -567,7 +576,7 @@ function save(doc: Doc): SavedAe {
     layers: doc.items.flatMap((c) =>
       c instanceof CompItem
         ? layersOf(c).map((l) => ({
-            comp: c.id, source: l.source.id, name: l.name, start: l.startTime, in: l.inPoint, out: l.outPoint, enabled: l.enabled,
+            id: idOf(l), comp: c.id, source: l.source.id, name: l.name, start: l.startTime, in: l.inPoint, out: l.outPoint, enabled: l.enabled,
             markers: markersOf(l).map((m) => ({ time: m.time, comment: m.value.comment, params: m.value.getParameters() })),
           }))
         : [],
@@ -576,8 +585,10 @@ function save(doc: Doc): SavedAe {
   };
 }
 
-function open(saved: SavedAe, media: MediaLibrary): Doc {
-  const doc: Doc = { media, items: [], active: null, nextId: 1, undoGroups: [], openGroup: null, outsideUndo: [], es: null };
+function open(saved: SavedAe, media: MediaLibrary, layerIds: boolean): Doc {
+  // Ids are kept by a saved project; new ones continue after them.
+  const nextId = 1 + Math.max(0, ...saved.items.map((i) => i.id), ...saved.layers.map((l) => l.id));
+  const doc: Doc = { media, items: [], active: null, nextId, layerIds, undoGroups: [], openGroup: null, outsideUndo: [], es: null };
   for (const s of saved.items) {
     const item =
       s.kind === 'folder' ? new FolderItem(doc, s.name, s.id) : s.kind === 'comp' ? new CompItem(doc, s.name, s.rate!, s.duration!, s.id) : new FootageItem(doc, s.name, s.path, s.id);
@@ -587,7 +598,7 @@ function open(saved: SavedAe, media: MediaLibrary): Doc {
   for (const s of saved.items) if (s.parent !== null) Object.assign(byId(s.id), { parentFolder: byId(s.parent) });
   for (const s of saved.layers) {
     const comp = byId(s.comp) as CompItem;
-    const layer = new AVLayer(doc, comp, byId(s.source) as AVItem, s.start, s.in, s.out, s.name);
+    const layer = new AVLayer(doc, comp, byId(s.source) as AVItem, s.start, s.in, s.out, s.name, s.id);
     layer.enabled = s.enabled;
     setMarkers(
       layer,

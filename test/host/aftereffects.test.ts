@@ -36,13 +36,13 @@ class AeFixture {
     readonly rate: [number, number],
   ) {}
 
-  static async create(rate: [number, number]): Promise<AeFixture> {
+  static async create(rate: [number, number], version?: string): Promise<AeFixture> {
     const dir = await mkdtemp(join(tmpdir(), 'refinery-ae-'));
     dirs.push(dir);
     const f = new AeFixture(dir, rate);
     f.sourceA = await f.file('ai-shot-a.mp4', 240);
     f.sourceB = await f.file('ai-shot-b.mp4', 120);
-    f.host = new AfterEffectsHost(f.media);
+    f.host = new AfterEffectsHost(f.media, version);
     f.adapter = createCepAdapter(f.host.evalScript);
     const a = f.host.addFootage(f.sourceA);
     const b = f.host.addFootage(f.sourceB);
@@ -135,8 +135,8 @@ describe('After Effects through CEP', () => {
       const { clips } = data(await f.adapter.getSelection());
       const fps = rate[0] / rate[1];
       expect(clips.map((c) => [c.id, c.trackIndex, c.mediaPath])).toEqual([
-        [`${f.comp.id}:1`, 1, f.sourceB],
-        [`${f.comp.id}:2`, 2, f.sourceA],
+        [`${f.comp.id}:1:${f.layerB.id}`, 1, f.sourceB],
+        [`${f.comp.id}:2:${f.layerA1.id}`, 2, f.sourceA],
       ]);
       const a = clips[1]!;
       expect([Math.round(a.startS * fps), Math.round(a.endS * fps)]).toEqual([10, 58]);
@@ -189,6 +189,37 @@ describe('After Effects through CEP', () => {
     expect(f.pictures()).toEqual(before.pictures);
     for (const id of [placedA2.id, placedA1.id, placedB.id]) expect(code(await f.adapter.revert({ id }))).toBe('ok');
     expect(f.layout()).toEqual(before.layout);
+  });
+
+  it('places each layer on itself when layers were added above it, or stacked in an order that renumbers them', async () => {
+    const f = await AeFixture.create([25, 1]);
+    const before = f.pictures();
+    const rA1 = await f.refine(f.layerA1, 12);
+    const rA2 = await f.refine(f.layerA2, 12);
+    const [idA1, idA2] = await f.selectedIds(f.layerA1, f.layerA2);
+    // While they render, the editor adds a layer on top (disabled: it shows nothing).
+    f.layerB.duplicate().enabled = false;
+    // Top down: the stacked copy of A1 moves A2 one further down.
+    const placedA1 = data(await f.adapter.placeRefined({ id: idA1!, mediaPath: rA1.path, mode: 'stack', handles: 12 }));
+    const placedA2 = data(await f.adapter.placeRefined({ id: idA2!, mediaPath: rA2.path, mode: 'stack', handles: 12 }));
+    const sourceOf = (id: string) => ((layers(f.comp0())[Number(id.split(':')[1]) - 1]!.source as FootageItem).file!.fsName);
+    expect([sourceOf(placedA1.id), sourceOf(placedA2.id)]).toEqual([rA1.path, rA2.path]);
+    expect(f.pictures()).toEqual(before);
+    // A layer that is gone is reported, not swapped for the one now at its index.
+    f.layerA1.remove();
+    expect(code(await f.adapter.placeRefined({ id: idA1!, mediaPath: rA1.path, mode: 'replace', handles: 12 }))).toBe('clip_not_found');
+  });
+
+  it('before After Effects 22.0 (no layer ids) names layers by comp and index, as the host-script API first said', async () => {
+    const f = await AeFixture.create([25, 1], '21.0');
+    const before = f.pictures();
+    const refined = await f.refine(f.layerA1, 12);
+    const [id] = await f.selectedIds(f.layerA1);
+    expect(id).toBe(`${f.comp.id}:2`);
+    const placed = data(await f.adapter.placeRefined({ id: id!, mediaPath: refined.path, mode: 'replace', handles: 12 }));
+    expect(placed.id).toBe(id);
+    expect(f.pictures()).toEqual(before);
+    expect(data(await f.adapter.revert({ id: placed.id }))).toEqual({ mode: 'replace' });
   });
 
   describe('errors come back as codes, never as exceptions', () => {
