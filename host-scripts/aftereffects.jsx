@@ -17,7 +17,7 @@ var refinery_ping, refinery_getSelection, refinery_placeRefined, refinery_revert
     var TIME_EPSILON = 1e-6;
 
     var fail = refinery_request.fail;
-    var requireString = refinery_request.requireString, headFrames = refinery_request.headFrames;
+    var requireString = refinery_request.requireString, headFrames = refinery_request.headFrames, checkSource = refinery_request.checkSource;
 
     // Every change is one undo group.
     function run(operation, json, undoName) {
@@ -207,6 +207,7 @@ var refinery_ping, refinery_getSelection, refinery_placeRefined, refinery_revert
         var layer = findLayer(comp, requireString(request, "id")), path = requireString(request, "mediaPath");
         var mode = request.mode, head = headFrames(request.handles);
         var fd = layer.source.frameDuration, inFrame, offset, refined, target, inPoint, outPoint;
+        checkSource(request, layer.source.file.fsName);
         if (mode !== "replace" && mode !== "stack" && mode !== "relink") fail("bad_request", "mode must be replace, stack or relink.");
         if (request.binName !== undefined && (typeof request.binName !== "string" || request.binName === "")) fail("bad_request", "binName must be a non-empty string.");
         // Source time of the refined file's first frame: the layer's first frame less the head handles.

@@ -15,7 +15,7 @@ var refinery_ping, refinery_getSelection, refinery_placeRefined, refinery_revert
     var ALL_MEDIA = 4;
 
     var fail = refinery_request.fail, run = refinery_request.run;
-    var requireString = refinery_request.requireString, headFrames = refinery_request.headFrames;
+    var requireString = refinery_request.requireString, headFrames = refinery_request.headFrames, checkSource = refinery_request.checkSource;
 
     // ---- time
 
@@ -253,6 +253,7 @@ var refinery_ping, refinery_getSelection, refinery_placeRefined, refinery_revert
         where = findVideoClip(seq, id);
         clip = where.clip;
         original = clip.projectItem;
+        checkSource(request, original.getMediaPath());
         tpf = mediaTicksPerFrame(original, seq);
         start = ticks(clip.start);
         inPoint = ticks(clip.inPoint);

@@ -46,5 +46,17 @@ var refinery_request = (function () {
         return head;
     }
 
-    return { fail: fail, run: run, requireString: requireString, headFrames: headFrames };
+    // request.sourcePath, when given, is the media the clip showed when it was sent: a clip
+    // that shows other media now (replaced meanwhile, or another project's under the same id)
+    // is not placed over.
+    function checkSource(request, current) {
+        var expected;
+        if (request.sourcePath === undefined) return;
+        expected = requireString(request, "sourcePath");
+        if (expected.replace(/\\/g, "/") !== current.replace(/\\/g, "/")) {
+            fail("clip_changed", "The clip now shows " + current + ", not " + expected + " as when it was sent; refine it again.");
+        }
+    }
+
+    return { fail: fail, run: run, requireString: requireString, headFrames: headFrames, checkSource: checkSource };
 }());

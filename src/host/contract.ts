@@ -11,6 +11,7 @@ export const HOST_ERROR_CODES = [
   'nothing_selected',
   'file_missing',
   'clip_not_found',
+  'clip_changed', // the clip shows other media than the sourcePath it was sent with
   'import_failed',
   'media_offline',
   'media_too_short', // the refined file does not cover the clip plus its head handles
@@ -62,6 +63,11 @@ export const PlaceRequestSchema = z.object({
   mode: PlaceModeSchema,
   handles: HandlesSchema.default(0),
   binName: z.string().min(1).optional(),
+  /**
+   * The clip's media when it was sent to be refined. Given, the clip is not placed over when
+   * it shows other media now (replaced meanwhile, or another project's clip under the same id).
+   */
+  sourcePath: z.string().min(1).optional(),
 });
 
 export const PlacedSchema = z.object({ id: z.string().min(1), projectItem: z.string() });

@@ -296,6 +296,10 @@ export function createUxpAdapter(host: UxpHost): HostAdapter {
         const head = headFrames(request.handles);
         const where = await findVideoClip(seq, request.id);
         const original = await clipOf(where.item);
+        const current = await original.getMediaFilePath();
+        if (request.sourcePath !== undefined && !samePath(current, request.sourcePath)) {
+          throw new Failure('clip_changed', `The clip now shows ${current}, not ${request.sourcePath} as when it was sent; refine it again.`);
+        }
         const tpf = await mediaTicksPerFrame(original, seq);
         const [inPoint, outPoint, end] = [await ticks(where.item.getInPoint()), await ticks(where.item.getOutPoint()), await ticks(where.item.getEndTime())];
         // Original media time of the refined file's first frame: the clip's first frame less the head handles.

@@ -196,7 +196,7 @@ export class PanelApp {
       return this.renderClips();
     }
     const handles: PlaceRequest['handles'] = job.result?.handles ?? row.handles;
-    const placed = await this.env.host.placeRefined({ id: row.clip.id, mediaPath: job.output.path, mode: row.mode, handles });
+    const placed = await this.env.host.placeRefined({ id: row.clip.id, mediaPath: job.output.path, mode: row.mode, handles, sourcePath: row.clip.mediaPath });
     if (placed.ok) {
       row.state = 'placed';
       row.placedId = placed.data.id;

@@ -210,6 +210,22 @@ describe('After Effects through CEP', () => {
     expect(code(await f.adapter.placeRefined({ id: idA1!, mediaPath: rA1.path, mode: 'replace', handles: 12 }))).toBe('clip_not_found');
   });
 
+  it('places over a layer only while it shows the media it was sent with (sourcePath)', async () => {
+    const f = await AeFixture.create([25, 1]);
+    const before = { pictures: f.pictures(), layout: f.layout() };
+    const refined = await f.refine(f.layerA1, 12);
+    const [id] = await f.selectedIds(f.layerA1);
+    const request = { id: id!, mediaPath: refined.path, mode: 'replace' as const, handles: 12 };
+    // The editor swapped the layer's footage while it rendered.
+    f.layerA1.replaceSource(f.layerB.source, false);
+    const swapped = f.layout();
+    expect(code(await f.adapter.placeRefined({ ...request, sourcePath: f.sourceA }))).toBe('clip_changed');
+    expect(f.layout()).toEqual(swapped);
+    f.layerA1.replaceSource(f.layerA2.source, false);
+    data(await f.adapter.placeRefined({ ...request, sourcePath: f.sourceA }));
+    expect(f.pictures()).toEqual(before.pictures);
+  });
+
   it('before After Effects 22.0 (no layer ids) names layers by comp and index, as the host-script API first said', async () => {
     const f = await AeFixture.create([25, 1], '21.0');
     const before = f.pictures();

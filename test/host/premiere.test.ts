@@ -105,6 +105,22 @@ describe.each(PREMIERE_SIDES)('Premiere through $name', (side) => {
       });
     }
 
+    it('places over a clip only while it shows the media it was sent with (sourcePath)', async () => {
+      const f = await setup(rate);
+      const before = timeline(f.project);
+      const refined = await f.refine(f.clipA1, 6);
+      f.select(f.clipA1);
+      const host = side.open(f.project);
+      const [clip] = data(await host.adapter.getSelection()).clips;
+      const request = { id: clip!.id, mediaPath: refined.path, mode: 'replace' as const, handles: { head: refined.head, tail: refined.tail } };
+      // The same id now names a clip of other media (replaced meanwhile, or another project's).
+      expect(errorCode(await host.adapter.placeRefined({ ...request, sourcePath: '/elsewhere/other-shot.mp4' }))).toBe('clip_changed');
+      expect(timeline(host.project())).toEqual(before);
+      const placed = data(await host.adapter.placeRefined({ ...request, sourcePath: clip!.mediaPath }));
+      expect(host.project().sequences[0]!.video[0]!.clips.find((c) => c.start === f.clipA1.start)!.item.path).toBe(refined.path);
+      expect(data(await host.adapter.revert({ id: placed.id }))).toEqual({ mode: 'replace' });
+    });
+
     it('relink: the project item plays the refined media in every use, and revert puts the original back', async () => {
       const f = await setup(rate);
       // A second use of clip B's item, inside the range the render will cover.
