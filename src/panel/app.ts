@@ -69,6 +69,7 @@ export class PanelApp {
   private preview?: { before: string; after: string };
   private split = 50;
   private readonly rowViews = new Map<string, RowView>();
+  private placements: Promise<unknown> = Promise.resolve();
   /** The pending rows as last stored; undefined until those of the last run have been restored. */
   private storedPending?: string;
   private readonly parts: Record<'status' | 'recipe' | 'preview' | 'clips', HTMLElement>;
@@ -185,10 +186,19 @@ export class PanelApp {
     if (row.state !== 'placing' && row.state !== 'placed') await this.place(row);
   }
 
-  /** Puts a rendered clip in the sequence, as the row was sent to be placed. */
-  private async place(row: Row): Promise<void> {
+  /**
+   * Puts a rendered clip in the sequence, as the row was sent to be placed; one at a time, so
+   * that two placements never read and edit the timeline at once.
+   */
+  private place(row: Row): Promise<void> {
     row.state = 'placing';
     this.renderClips();
+    const placed = this.placements.then(() => this.placeNow(row));
+    this.placements = placed.catch(() => undefined);
+    return placed;
+  }
+
+  private async placeNow(row: Row): Promise<void> {
     const job = await this.client!.call('jobs.get', { jobId: row.jobId! }).catch((error: Error) => error);
     if (job instanceof Error) {
       row.state = 'error';
@@ -203,7 +213,8 @@ export class PanelApp {
       row.message = undefined;
     } else {
       row.state = 'error';
-      row.message = `Rendered, but not placed: ${placed.error.message}`;
+      // The file is there: the editor can still bring it in by hand.
+      row.message = `Rendered to ${job.output.path}, but not placed: ${placed.error.message}`;
     }
     this.renderClips();
   }
