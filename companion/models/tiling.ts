@@ -88,10 +88,11 @@ function rampWeights(a: number, b: number, prevEnd: number | undefined, nextStar
 interface Axis {
   starts: number[];
   size: number;
-  /** Per tile along this axis: its ramp weights over the kept output span. */
+  /**
+   * Per tile along this axis: its ramp weights over the kept output span, divided by all
+   * tiles' weights at each coordinate, so that overlapping tiles add up to 1 (the grid is separable).
+   */
   weights: Float32Array[];
-  /** Sum of all tiles' weights at each output coordinate (the grid is separable). */
-  sums: Float32Array;
 }
 
 function axis(length: number, tile: number, overlap: number, scale: number): Axis {
@@ -103,7 +104,11 @@ function axis(length: number, tile: number, overlap: number, scale: number): Axi
     const w = weights[i]!;
     for (let k = 0; k < w.length; k++) sums[s * scale + k]! += w[k]!;
   });
-  return { starts, size, weights, sums };
+  starts.forEach((s, i) => {
+    const w = weights[i]!;
+    for (let k = 0; k < w.length; k++) w[k] = w[k]! / sums[s * scale + k]!;
+  });
+  return { starts, size, weights };
 }
 
 interface TileJob {
@@ -178,11 +183,10 @@ export async function runTiled(image: Planar, run: TileRunner, options: TileOpti
         const src = (g * channels + c) * rPlane;
         const dst = c * outW * outH;
         for (let y = 0; y < wy.length; y++) {
-          const Y = oy + y;
-          const rowWeight = wy[y]! / ay.sums[Y]!;
+          const rowWeight = wy[y]!;
           const s = src + (skip + y) * rw + skip;
-          const d = dst + Y * outW + ox;
-          for (let x = 0; x < wx.length; x++) out[d + x]! += result.data[s + x]! * ((wx[x]! / ax.sums[ox + x]!) * rowWeight);
+          const d = dst + (oy + y) * outW + ox;
+          for (let x = 0; x < wx.length; x++) out[d + x]! += result.data[s + x]! * wx[x]! * rowWeight;
         }
       }
     });
