@@ -15,7 +15,8 @@ var refinery_ping, refinery_getSelection, refinery_placeRefined, refinery_revert
     var ALL_MEDIA = 4;
 
     var fail = refinery_request.fail, run = refinery_request.run;
-    var requireString = refinery_request.requireString, headFrames = refinery_request.headFrames, checkSource = refinery_request.checkSource;
+    var requireString = refinery_request.requireString, headFrames = refinery_request.headFrames;
+    var samePath = refinery_request.samePath, checkSource = refinery_request.checkSource;
 
     // ---- time
 
@@ -45,10 +46,6 @@ var refinery_ping, refinery_getSelection, refinery_placeRefined, refinery_revert
         var seq = project().activeSequence;
         if (!seq) fail("no_sequence", "No sequence is active.");
         return seq;
-    }
-
-    function samePath(a, b) {
-        return a.replace(/\\/g, "/") === b.replace(/\\/g, "/");
     }
 
     function findVideoClip(seq, id) {

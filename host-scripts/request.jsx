@@ -46,6 +46,10 @@ var refinery_request = (function () {
         return head;
     }
 
+    function samePath(a, b) {
+        return a.replace(/\\/g, "/") === b.replace(/\\/g, "/");
+    }
+
     // request.sourcePath, when given, is the media the clip showed when it was sent: a clip
     // that shows other media now (replaced meanwhile, or another project's under the same id)
     // is not placed over.
@@ -53,10 +57,10 @@ var refinery_request = (function () {
         var expected;
         if (request.sourcePath === undefined) return;
         expected = requireString(request, "sourcePath");
-        if (expected.replace(/\\/g, "/") !== current.replace(/\\/g, "/")) {
+        if (!samePath(expected, current)) {
             fail("clip_changed", "The clip now shows " + current + ", not " + expected + " as when it was sent; refine it again.");
         }
     }
 
-    return { fail: fail, run: run, requireString: requireString, headFrames: headFrames, checkSource: checkSource };
+    return { fail: fail, run: run, requireString: requireString, headFrames: headFrames, samePath: samePath, checkSource: checkSource };
 }());
