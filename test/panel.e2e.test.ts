@@ -102,11 +102,13 @@ async function openPanel(host: PremiereScriptHost, companionFile: string | undef
       // A light recipe keeps these renders quick; the steps have tests of their own.
       localStorage.setItem('refinery.recipe.last', JSON.stringify({ clean: 'off', deflicker: false }));
       const file = `${stateDir}/companion.json`;
+      // What companion.json holds; a test that restarts the companion sets it anew.
+      w.__companionJson = companionJson;
       w.cep_node = {
         process: { env: { REFINERY_HOME: stateDir } },
         require: (name: string) => {
           if (name === 'os') return { homedir: () => '/home/editor', platform: () => 'linux' };
-          if (name === 'fs') return { existsSync: (p: string) => p === file && companionJson !== null, readFileSync: () => companionJson };
+          if (name === 'fs') return { existsSync: (p: string) => p === file && w.__companionJson !== null, readFileSync: () => w.__companionJson };
           throw new Error(`module ${name} is not available in this test`);
         },
       };
@@ -224,4 +226,26 @@ describe('the panel in Chromium', () => {
     expect(await second.evaluate(() => localStorage.getItem('refinery.jobs.pending'))).toBe('[]');
     await context.close();
   }, 120_000);
+
+  it('reconnects to a restarted companion by itself and shows what became of the job meanwhile', async () => {
+    const { host, project, clips } = await scene([{ name: 'restart.mp4', seconds: 12, size: '1280x720' }]);
+    clips[0]!.outPoint = clips[0]!.inPoint + 11 * TICKS_PER_SECOND;
+    const stateDir = join(dir, 'state');
+    const page = await openPanel(host, await readFile(join(stateDir, 'companion.json'), 'utf8'));
+    await page.getByText(/^Ready — companion/).waitFor();
+    await page.click('#refine');
+    await page.locator('.clip.running').waitFor({ timeout: 30_000 });
+    // The companion goes away mid-render, and another starts on the same state folder.
+    await companion.stop('SIGKILL');
+    await page.getByText(/^Lost the Refinery companion: .*Reconnecting…/).waitFor();
+    companion = await startCompanion(stateDir);
+    const info = await readFile(join(stateDir, 'companion.json'), 'utf8');
+    await page.evaluate((json) => ((window as unknown as Record<string, unknown>).__companionJson = json), info);
+    await page.getByText(/^Ready — companion/).waitFor({ timeout: 30_000 });
+    // The render was cut off: its row says so and offers a retry, which renders and places it.
+    await page.locator('.clip.interrupted .retry').click({ timeout: 30_000 });
+    await page.locator('.clip.placed').waitFor({ timeout: 90_000 });
+    expect(project.active!.video[0]!.clips.find((c) => c.start === clips[0]!.start)!.item.path).toMatch(/restart\.refined\.mov$/);
+    await page.close();
+  }, 180_000);
 });

@@ -30,6 +30,12 @@ export interface PanelEnvironment {
 
 type RowState = JobState | 'submitting' | 'placing' | 'placed' | 'reverted' | 'error';
 
+/** Rows whose placing is still to come (or was under way): kept for the panel's next start. */
+const PENDING_STATES: RowState[] = ['queued', 'running', 'done', 'interrupted', 'placing'];
+/** Reconnecting to a lost companion: first after this, then twice as long each time, up to the most. */
+const RECONNECT_FIRST_MS = 1000;
+const RECONNECT_MAX_MS = 30_000;
+
 interface Row {
   clip: Clip;
   jobId?: string;
@@ -70,6 +76,7 @@ export class PanelApp {
   private split = 50;
   private readonly rowViews = new Map<string, RowView>();
   private placements: Promise<unknown> = Promise.resolve();
+  private reconnecting = false;
   /** The pending rows as last stored; undefined until those of the last run have been restored. */
   private storedPending?: string;
   private readonly parts: Record<'status' | 'recipe' | 'preview' | 'clips', HTMLElement>;
@@ -103,7 +110,7 @@ export class PanelApp {
       const fix = error instanceof DiscoveryError ? error.fix : 'Start it with "npx refinery companion", then reopen this panel.';
       return this.setStatus(error instanceof DiscoveryError ? error.message : `Cannot reach the Refinery companion: ${(error as Error).message}`, fix);
     }
-    this.client.onClose((reason) => this.setStatus(`Lost the Refinery companion: ${reason}.`, 'Restart it with "npx refinery companion", then reopen this panel.'));
+    this.client.onClose((reason) => void this.reconnect(reason));
     this.client.onJobUpdated((u) => void this.onJobUpdated(u));
     const [info, luts] = await Promise.all([this.client.call('system.info'), this.client.call('luts.list')]);
     this.luts = luts.luts as { name: string; description: string }[];
@@ -112,6 +119,29 @@ export class PanelApp {
     this.status = { text: `Ready — companion ${String(info.version)}, ${host}`, fix: '', ok: true };
     this.renderAll();
     await this.restorePending();
+  }
+
+  /**
+   * The companion went away (stopped, crashed, restarted for an update): connect again, at
+   * growing intervals, and then take up the rows still to be placed as on the panel's own
+   * start, for what happened to their jobs meanwhile (done, or interrupted) is on the companion.
+   */
+  private async reconnect(reason: string): Promise<void> {
+    this.client = undefined;
+    // A client that connects and drops again comes back here while the loop below still runs.
+    if (this.reconnecting) return;
+    this.reconnecting = true;
+    this.storePending();
+    this.storedPending = undefined;
+    const waiting = (r: Row) => r.jobId !== undefined && PENDING_STATES.includes(r.state);
+    this.rows = this.rows.filter((r) => !waiting(r));
+    this.renderClips();
+    for (let wait = RECONNECT_FIRST_MS; !this.client; wait = Math.min(RECONNECT_MAX_MS, wait * 2)) {
+      this.setStatus(`Lost the Refinery companion: ${reason}. Reconnecting…`, 'If it does not come back, start it with "npx refinery companion".');
+      await new Promise((r) => setTimeout(r, wait));
+      await this.start();
+    }
+    this.reconnecting = false;
   }
 
   /** Rows sent while the panel was last open: finished ones are placed now, the rest are followed again. */
@@ -402,9 +432,8 @@ export class PanelApp {
   private storePending(): void {
     // Until restored, the stored rows are the last run's, not to be overwritten.
     if (this.storedPending === undefined) return;
-    const waiting: RowState[] = ['queued', 'running', 'done', 'interrupted', 'placing'];
     const pending = this.rows
-      .filter((r) => r.jobId && waiting.includes(r.state))
+      .filter((r) => r.jobId && PENDING_STATES.includes(r.state))
       .map((r): Pending => ({ clip: r.clip, jobId: r.jobId!, mode: r.mode, handles: r.handles, ...(r.state === 'placing' ? { placing: true } : {}) }));
     this.storedPending = savePending(this.env.storage, pending, this.storedPending);
   }
