@@ -32,6 +32,7 @@ type RowState = JobState | 'submitting' | 'placing' | 'placed' | 'reverted' | 'e
 
 /** Rows whose placing is still to come (or was under way): kept for the panel's next start. */
 const PENDING_STATES: RowState[] = ['queued', 'running', 'done', 'interrupted', 'placing'];
+const isPending = (r: Row) => r.jobId !== undefined && PENDING_STATES.includes(r.state);
 /** Reconnecting to a lost companion: first after this, then twice as long each time, up to the most. */
 const RECONNECT_FIRST_MS = 1000;
 const RECONNECT_MAX_MS = 30_000;
@@ -133,8 +134,7 @@ export class PanelApp {
     this.reconnecting = true;
     this.storePending();
     this.storedPending = undefined;
-    const waiting = (r: Row) => r.jobId !== undefined && PENDING_STATES.includes(r.state);
-    this.rows = this.rows.filter((r) => !waiting(r));
+    this.rows = this.rows.filter((r) => !isPending(r));
     this.renderClips();
     for (let wait = RECONNECT_FIRST_MS; !this.client; wait = Math.min(RECONNECT_MAX_MS, wait * 2)) {
       this.setStatus(`Lost the Refinery companion: ${reason}. Reconnecting…`, 'If it does not come back, start it with "npx refinery companion".');
@@ -433,7 +433,7 @@ export class PanelApp {
     // Until restored, the stored rows are the last run's, not to be overwritten.
     if (this.storedPending === undefined) return;
     const pending = this.rows
-      .filter((r) => r.jobId && PENDING_STATES.includes(r.state))
+      .filter(isPending)
       .map((r): Pending => ({ clip: r.clip, jobId: r.jobId!, mode: r.mode, handles: r.handles, ...(r.state === 'placing' ? { placing: true } : {}) }));
     this.storedPending = savePending(this.env.storage, pending, this.storedPending);
   }
