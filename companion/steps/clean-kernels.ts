@@ -4,6 +4,7 @@
 // for the block kernels, only the blocks whose top row lies in the band, so bands never
 // race. Planes are float32 in 8-bit units (0..255) so thresholds read like 8-bit codes.
 
+import { simd } from '../simd/kernels.js';
 import { DCT_SCALE, fdct8x8, idct8x8Add } from './clean-dct.js';
 
 const TO_8BIT = 255 / 65535;
@@ -481,13 +482,6 @@ export interface Planes {
 type PlaneArrays = [Float32Array, Float32Array, Float32Array];
 const arrays = (p: Planes): PlaneArrays => [p.y, p.cb, p.cr];
 
-export interface FuseParams {
-  /** Weight of each neighbour at zero difference (the current frame has 1). */
-  base: number[];
-  /** Patch squared difference (8-bit units²) at which a neighbour's weight falls to 1/e. */
-  h2: number;
-}
-
 const EXP_STEPS = 32;
 const EXP_RANGE = 16;
 const EXP_TABLE = Float64Array.from({ length: EXP_RANGE * EXP_STEPS + 2 }, (_, k) => Math.exp(-k / EXP_STEPS));
@@ -640,48 +634,11 @@ export function warp(curPlanes: Planes, refPlanes: Planes, vectors: Float32Array
  * each weighted by base × exp(−patch difference / h²), the patch difference being the mean
  * squared luma difference over the 3x3 pixels around it, so occlusions, mismatches and
  * detail the match lost fall back to the current frame instead of ghosting or smearing.
- * Writes Y, Cb, Cr to `out`.
+ * The matches are `n` entries of `table` (addresses of their Y, Cb, Cr and difference
+ * planes), with weights `base`; all in `memory` (a SimdArena's). Writes Y, Cb, Cr to `out`.
  */
-export function blend(curPlanes: Planes, preds: Planes[], diffs: Float32Array[], params: FuseParams, width: number, height: number, outPlanes: Planes, first: number, end: number): void {
-  const [curY, curCb, curCr] = arrays(curPlanes);
-  const [outY, outCb, outCr] = arrays(outPlanes);
-  const predY = preds.map((q) => q.y);
-  const predCb = preds.map((q) => q.cb);
-  const predCr = preds.map((q) => q.cr);
-  const base = Float64Array.from(params.base);
-  const y0 = Math.floor(first / width);
-  const y1 = Math.floor(end / width);
-  const n = preds.length;
-  const inv = 1 / params.h2;
-  for (let y = y0; y < y1; y++) {
-    const up = y > 0 ? -width : 0;
-    const down = y + 1 < height ? width : 0;
-    for (let x = 0; x < width; x++) {
-      const p = y * width + x;
-      const left = x > 0 ? -1 : 0;
-      const right = x + 1 < width ? 1 : 0;
-      let sy = curY[p]!;
-      let scb = curCb[p]!;
-      let scr = curCr[p]!;
-      let sw = 1;
-      for (let k = 0; k < n; k++) {
-        const d = diffs[k]!;
-        const a = p + up;
-        const c = p + down;
-        const e =
-          (d[a + left]! + d[a]! + d[a + right]! + d[p + left]! + d[p]! + d[p + right]! + d[c + left]! + d[c]! + d[c + right]!) * (inv / 9);
-        if (e > 6) continue;
-        const w = base[k]! * expNeg(e);
-        sy += w * predY[k]![p]!;
-        scb += w * predCb[k]![p]!;
-        scr += w * predCr[k]![p]!;
-        sw += w;
-      }
-      outY[p] = sy / sw;
-      outCb[p] = scb / sw;
-      outCr[p] = scr / sw;
-    }
-  }
+export function blend(memory: WebAssembly.Memory, cur: Planes, table: Uint32Array, base: Float32Array, n: number, h2: number, width: number, height: number, out: Planes, first: number, end: number): void {
+  simd(memory).blend(cur.y.byteOffset, cur.cb.byteOffset, cur.cr.byteOffset, table.byteOffset, base.byteOffset, n, 1 / h2, width, height, out.y.byteOffset, out.cb.byteOffset, out.cr.byteOffset, Math.floor(first / width), Math.floor(end / width));
 }
 
 /** Weight of sample q in the luma- and colour-guided mean at p; the same both ways round. */

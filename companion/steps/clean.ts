@@ -15,7 +15,8 @@
 import { type CleanStep, CleanStepSchema } from '../../src/protocol/recipe.js';
 import { inBands } from '../pipeline/frames.js';
 import type { WorkerPool } from '../pipeline/workers.js';
-import { dctNoise, type DeblockParams, type FuseParams, type Planes, type Pyramid } from './clean-kernels.js';
+import { SimdArena } from '../simd/arena.js';
+import { dctNoise, type DeblockParams, type Planes, type Pyramid } from './clean-kernels.js';
 import type { Frame, StepDefinition, StepInstance } from './step.js';
 import { slidingWindow } from './window.js';
 
@@ -86,15 +87,11 @@ interface Slot {
   pyramid: Pyramid;
 }
 
-function sharedFloats(n: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(Math.max(1, n) * 4));
-}
-
-function newSlot(width: number, height: number): Slot {
-  const y = sharedFloats(width * height);
+function newSlot(arena: SimdArena, width: number, height: number): Slot {
+  const y = arena.floats(width * height);
   return {
-    planes: { y, cb: sharedFloats(width * height), cr: sharedFloats(width * height) },
-    pyramid: { y, y1: sharedFloats((width >> 1) * (height >> 1)), y2: sharedFloats((width >> 2) * (height >> 2)) },
+    planes: { y, cb: arena.floats(width * height), cr: arena.floats(width * height) },
+    pyramid: { y, y1: arena.floats((width >> 1) * (height >> 1)), y2: arena.floats((width >> 2) * (height >> 2)) },
   };
 }
 
@@ -162,7 +159,10 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   // Tiny pictures have no room for block matching, and a single frame has no neighbours.
   const radius = width >= 32 && height >= 32 && frames > 1 ? s.radius : 0;
   const size = 2 * radius + 1;
-  const slots: Slot[] = Array.from({ length: size }, () => newSlot(width, height));
+  // Every plane lives in one arena, where the SIMD kernels reach it.
+  const arena = new SimdArena();
+  const sharedFloats = (n: number) => arena.floats(n);
+  const slots: Slot[] = Array.from({ length: size }, () => newSlot(arena, width, height));
   const bw = Math.ceil(width / 8);
   const bh = Math.ceil(height / 8);
   // One field (and its error) per neighbour offset, reused from frame to frame as the predictor.
@@ -182,6 +182,10 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   const previous = planes(temporal);
   const previousPred = planes(temporal);
   const previousDiff = sharedFloats(temporal);
+  // A farther neighbour's predictor, and blend's list of matches (their plane addresses) and weights.
+  const scaled = sharedFloats(bw * bh * 2);
+  const matches = arena.uint32s(4 * size);
+  const weights = sharedFloats(size);
   let previousIs = -1;
   const pending: Frame[] = [];
   /** Running estimate of the temporal noise (mean squared error of ±1 matches). */
@@ -230,7 +234,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       let pred: Float32Array | null = haveField[i] ? fields[i]! : null;
       if (Math.abs(o) > 1 && nearer >= 0 && haveField[nearer]) {
         // Scale the nearer field out to this distance as the predictor.
-        pred = sharedFloats(bw * bh * 2);
+        pred = scaled;
         const f = o / (o - Math.sign(o));
         const src = fields[nearer]!;
         for (let k = 0; k < pred.length; k++) pred[k] = src[k]! * f;
@@ -266,8 +270,10 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
         diffList.push(previousDiff);
         base.push(s.recursive);
       }
-      const fuse: FuseParams = { base, h2: Math.max(s.hFloor, s.hScale * Math.max(0, noise)) };
-      await band('blend', [cur.planes, predList, diffList, fuse, width, height, fused]);
+      predList.forEach((q, k) => matches.set([q.y.byteOffset, q.cb.byteOffset, q.cr.byteOffset, diffList[k]!.byteOffset], 4 * k));
+      weights.set(base);
+      const h2 = Math.max(s.hFloor, s.hScale * Math.max(0, noise));
+      await band('blend', [arena.memory, cur.planes, matches, weights, predList.length, h2, width, height, fused]);
       previous.y.set(fused.y);
       previous.cb.set(fused.cb);
       previous.cr.set(fused.cr);

@@ -1,0 +1,67 @@
+// The SIMD kernels against plain per-pixel references, on sizes that are not multiples of
+// the four lanes, so the edge columns and the remainder take their scalar paths too.
+import { describe, expect, it } from 'vitest';
+import { random } from '../../test/support/kernels.js';
+import { blend, type Planes } from '../steps/clean-kernels.js';
+import { SimdArena } from './arena.js';
+
+function filled(arena: SimdArena, n: number, rand: () => number, scale: number): Float32Array {
+  const a = arena.floats(n);
+  for (let i = 0; i < n; i++) a[i] = rand() * scale;
+  return a;
+}
+
+const planes = (arena: SimdArena, n: number, rand: () => number): Planes => ({
+  y: filled(arena, n, rand, 255),
+  cb: filled(arena, n, rand, 100),
+  cr: filled(arena, n, rand, 100),
+});
+
+describe('SIMD kernels', () => {
+  it('blend weights each match by base × exp(−3x3 mean difference / h²), clamped at the edges, none past e^-6', () => {
+    const W = 13;
+    const H = 6;
+    const N = W * H;
+    const rand = random(3);
+    const arena = new SimdArena();
+    const cur = planes(arena, N, rand);
+    const preds = [0, 1, 2].map(() => planes(arena, N, rand));
+    // Differences from small to far past the cut-off, so some matches drop out.
+    const diffs = [40, 120, 400].map((s) => filled(arena, N, rand, s));
+    const table = arena.uint32s(12);
+    preds.forEach((q, k) => table.set([q.y.byteOffset, q.cb.byteOffset, q.cr.byteOffset, diffs[k]!.byteOffset], 4 * k));
+    const base = arena.floats(3);
+    base.set([1, 0.8, 0.5]);
+    const h2 = 20;
+    const out = planes(arena, N, rand);
+    // Two bands, as the worker pool runs it.
+    blend(arena.memory, cur, table, base, 3, h2, W, H, out, 0, 3 * W);
+    blend(arena.memory, cur, table, base, 3, h2, W, H, out, 3 * W, N);
+    let worst = 0;
+    let dropped = 0;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const p = y * W + x;
+        const sum = { y: cur.y[p]!, cb: cur.cb[p]!, cr: cur.cr[p]!, w: 1 };
+        preds.forEach((q, k) => {
+          let e = 0;
+          for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+            const yy = Math.min(H - 1, Math.max(0, y + dy));
+            const xx = Math.min(W - 1, Math.max(0, x + dx));
+            e += diffs[k]![yy * W + xx]!;
+          }
+          e /= 9 * h2;
+          if (e > 6) return void dropped++;
+          const w = base[k]! * Math.exp(-e);
+          sum.y += w * q.y[p]!;
+          sum.cb += w * q.cb[p]!;
+          sum.cr += w * q.cr[p]!;
+          sum.w += w;
+        });
+        for (const c of ['y', 'cb', 'cr'] as const) worst = Math.max(worst, Math.abs(out[c][p]! - sum[c] / sum.w));
+      }
+    }
+    expect(dropped).toBeGreaterThan(0);
+    expect(worst).toBeLessThan(1e-3);
+  });
+});

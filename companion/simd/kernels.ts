@@ -1,0 +1,29 @@
+// The compiled SIMD kernels (assembly/), instantiated on the memory of the arena that holds
+// the planes. Instantiating takes microseconds, so each call makes its own instance: worker
+// threads keep no reference to an arena that is done with.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface SimdKernels {
+  blend(
+    curY: number, curCb: number, curCr: number, table: number, base: number, n: number, inv: number,
+    width: number, height: number, outY: number, outCb: number, outCr: number, y0: number, y1: number,
+  ): void;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+function module(): WebAssembly.Module {
+  if (!compiled) {
+    // Beside the compiled module; the tests run the TypeScript sources, whose build output is in dist/.
+    const candidates = ['./kernels.wasm', '../../dist/companion/simd/kernels.wasm'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+    const file = candidates.find((f) => existsSync(f));
+    if (!file) throw new Error('dist/companion/simd/kernels.wasm is missing: run npm run build');
+    compiled = new WebAssembly.Module(readFileSync(file));
+  }
+  return compiled;
+}
+
+export function simd(memory: WebAssembly.Memory): SimdKernels {
+  return new WebAssembly.Instance(module(), { env: { memory } }).exports as unknown as SimdKernels;
+}
