@@ -2,7 +2,7 @@
 // the four lanes, so the edge columns and the remainder take their scalar paths too.
 import { describe, expect, it } from 'vitest';
 import { random } from '../../test/support/kernels.js';
-import { blend, type Planes } from '../steps/clean-kernels.js';
+import { blend, type Planes, warp } from '../steps/clean-kernels.js';
 import { SimdArena } from './arena.js';
 
 function filled(arena: SimdArena, n: number, rand: () => number, scale: number): Float32Array {
@@ -64,4 +64,49 @@ describe('SIMD kernels', () => {
     expect(dropped).toBeGreaterThan(0);
     expect(worst).toBeLessThan(1e-3);
   });
+
+  it('warp moves each 8x8 block by its vector: whole pixels copied, fractions bicubic (luma) and bilinear (chroma), clamped at the edges', () => {
+    const W = 37;
+    const H = 21;
+    const N = W * H;
+    const rand = random(5);
+    const arena = new SimdArena();
+    const cur = planes(arena, N, rand);
+    const ref = planes(arena, N, rand);
+    const bw = Math.ceil(W / 8);
+    const vectors = arena.floats(bw * Math.ceil(H / 8) * 2);
+    // Whole-pixel and fractional vectors, some pointing off the picture.
+    for (let i = 0; i < vectors.length; i++) vectors[i] = i % 3 === 0 ? Math.round((rand() - 0.5) * 10) : (rand() - 0.5) * 12;
+    const pred = planes(arena, N, rand);
+    const diff = arena.floats(N);
+    warp(arena.memory, cur, ref, vectors, W, H, pred, diff, 0, 10 * W);
+    warp(arena.memory, cur, ref, vectors, W, H, pred, diff, 10 * W, N);
+    const catmullRom = (f: number) => [-0.5 * f ** 3 + f * f - 0.5 * f, 1.5 * f ** 3 - 2.5 * f * f + 1, -1.5 * f ** 3 + 2 * f * f + 0.5 * f, 0.5 * f ** 3 - 0.5 * f * f];
+    let worst = 0;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const b = (y >> 3) * bw + (x >> 3);
+        const fx = Math.min(W - 1.001, Math.max(0, x + vectors[2 * b]!));
+        const fy = Math.min(H - 1.001, Math.max(0, y + vectors[2 * b + 1]!));
+        const ix = Math.floor(fx);
+        const iy = Math.floor(fy);
+        const ax = fx - ix;
+        const ay = fy - iy;
+        const bilinear = (a: Float32Array) => (1 - ay) * ((1 - ax) * a[iy * W + ix]! + ax * a[iy * W + ix + 1]!) + ay * ((1 - ax) * a[(iy + 1) * W + ix]! + ax * a[(iy + 1) * W + ix + 1]!);
+        let py = bilinear(ref.y);
+        if (ix >= 1 && iy >= 1 && ix + 2 < W && iy + 2 < H) {
+          const wx = catmullRom(ax);
+          const wy = catmullRom(ay);
+          py = 0;
+          for (let j = 0; j < 4; j++) for (let i = 0; i < 4; i++) py += wy[j]! * wx[i]! * ref.y[(iy - 1 + j) * W + ix - 1 + i]!;
+        }
+        const p = y * W + x;
+        const want = [py, bilinear(ref.cb), bilinear(ref.cr)];
+        const d2 = (cur.y[p]! - want[0]!) ** 2 + 2 * ((cur.cb[p]! - want[1]!) ** 2 + (cur.cr[p]! - want[2]!) ** 2);
+        worst = Math.max(worst, Math.abs(pred.y[p]! - want[0]!), Math.abs(pred.cb[p]! - want[1]!), Math.abs(pred.cr[p]! - want[2]!), Math.abs(diff[p]! - d2) / (1 + d2));
+      }
+    }
+    expect(worst).toBeLessThan(1e-3);
+  });
 });
+

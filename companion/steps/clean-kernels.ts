@@ -498,135 +498,17 @@ function expNeg(x: number): number {
   return a + (t - k) * (EXP_TABLE[k + 1]! - a);
 }
 
-/** Catmull-Rom weights for a fraction f in [0, 1). */
-function cubic(f: number, w: Float64Array): void {
-  const f2 = f * f;
-  const f3 = f2 * f;
-  w[0] = -0.5 * f3 + f2 - 0.5 * f;
-  w[1] = 1.5 * f3 - 2.5 * f2 + 1;
-  w[2] = -1.5 * f3 + 2 * f2 + 0.5 * f;
-  w[3] = 0.5 * f3 - 0.5 * f2;
-}
-
-/** Stores one pixel's match and its squared difference to the current frame. */
-function keepMatch(cur: PlaneArrays, pred: PlaneArrays, diff2: Float32Array, p: number, py: number, pcb: number, pcr: number): void {
-  pred[0][p] = py;
-  pred[1][p] = pcb;
-  pred[2][p] = pcr;
-  const d = cur[0][p]! - py;
-  const dcb = cur[1][p]! - pcb;
-  const dcr = cur[2][p]! - pcr;
-  // Colour counts too: an edge between two colours of equal luma must not smear.
-  diff2[p] = d * d + 2 * (dcb * dcb + dcr * dcr);
-}
-
 /**
  * Motion compensation of one neighbour: its picture moved onto the current frame by the
  * block vectors (luma bicubic, which keeps detail; chroma bilinear), and its squared
  * difference to the current frame (luma, and chroma twice over), into `pred` and `diff2`.
+ * Every array in `memory` (a SimdArena's).
  */
-export function warp(curPlanes: Planes, refPlanes: Planes, vectors: Float32Array, width: number, height: number, predPlanes: Planes, diff2: Float32Array, first: number, end: number): void {
-  const cur = arrays(curPlanes);
-  const pred = arrays(predPlanes);
-  const [refY, refCb, refCr] = arrays(refPlanes);
-  const y0 = Math.floor(first / width);
-  const y1 = Math.floor(end / width);
-  const bw = Math.ceil(width / 8);
-  const wx = new Float64Array(4);
-  const wy = new Float64Array(4);
-  // A block's reference rows filtered horizontally, 8 per row (up to 8 + 3 rows).
-  const across = new Float64Array(88);
-  const maxX = width - 1.001;
-  const maxY = height - 1.001;
-  for (let ya = y0, yb = y0; ya < y1; ya = yb) {
-    yb = Math.min(y1, (ya & ~7) + 8);
-    const brow = (ya >> 3) * bw;
-    for (let x0 = 0; x0 < width; x0 += 8) {
-      const x1 = Math.min(x0 + 8, width);
-      const b = brow + (x0 >> 3);
-      const vx = vectors[2 * b]!;
-      const vy = vectors[2 * b + 1]!;
-      // One vector per block: where no sample needs clamping and the taps stay on the
-      // picture, the fraction (and so the filter) is the block's, and each filtered
-      // reference row serves up to four output rows.
-      const fx0 = x0 + vx;
-      const fy0 = ya + vy;
-      const ix0 = fx0 | 0;
-      const iy0 = fy0 | 0;
-      let shared = fx0 >= 0 && x1 - 1 + vx <= maxX && fy0 >= 0 && yb - 1 + vy <= maxY;
-      let ax = shared ? fx0 - ix0 : 0;
-      let ay = shared ? fy0 - iy0 : 0;
-      if (shared && (ax !== 0 || ay !== 0)) {
-        shared = ix0 >= 1 && iy0 >= 1 && ix0 + (x1 - x0) + 1 < width && iy0 + (yb - ya) + 1 < height;
-        if (shared) {
-          cubic(ax, wx);
-          cubic(ay, wy);
-          for (let j = 0; j < yb - ya + 3; j++) {
-            const r = (iy0 - 1 + j) * width + ix0 - 1;
-            for (let c = 0; c < x1 - x0; c++) {
-              const i = r + c;
-              across[j * 8 + c] = wx[0]! * refY[i]! + wx[1]! * refY[i + 1]! + wx[2]! * refY[i + 2]! + wx[3]! * refY[i + 3]!;
-            }
-          }
-        }
-      }
-      if (shared && ax === 0 && ay === 0) {
-        // A whole-pixel vector: a plain copy, the common case in still pictures.
-        const shift = (iy0 - ya) * width + ix0 - x0;
-        for (let y = ya; y < yb; y++) {
-          for (let p = y * width + x0, e = p + x1 - x0; p < e; p++) keepMatch(cur, pred, diff2, p, refY[p + shift]!, refCb[p + shift]!, refCr[p + shift]!);
-        }
-        continue;
-      }
-      for (let y = ya; y < yb; y++) {
-        for (let x = x0; x < x1; x++) {
-          let ix = ix0 + x - x0;
-          let iy = iy0 + y - ya;
-          let py: number;
-          if (shared) {
-            const a = (y - ya) * 8 + x - x0;
-            py = 0;
-            for (let j = 0; j < 4; j++) py += wy[j]! * across[a + j * 8]!;
-          } else {
-            const fx = Math.min(maxX, Math.max(0, x + vx));
-            const fy = Math.min(maxY, Math.max(0, y + vy));
-            ix = fx | 0;
-            iy = fy | 0;
-            ax = fx - ix;
-            ay = fy - iy;
-            if (ax === 0 && ay === 0) {
-              py = refY[iy * width + ix]!;
-            } else if (ix >= 1 && iy >= 1 && ix + 2 < width && iy + 2 < height) {
-              cubic(ax, wx);
-              cubic(ay, wy);
-              py = 0;
-              for (let j = 0; j < 4; j++) {
-                const r = (iy - 1 + j) * width + ix - 1;
-                py += wy[j]! * (wx[0]! * refY[r]! + wx[1]! * refY[r + 1]! + wx[2]! * refY[r + 2]! + wx[3]! * refY[r + 3]!);
-              }
-            } else {
-              const i = iy * width + ix;
-              py = (1 - ay) * ((1 - ax) * refY[i]! + ax * refY[i + 1]!) + ay * ((1 - ax) * refY[i + width]! + ax * refY[i + width + 1]!);
-            }
-          }
-          const p = y * width + x;
-          const i00 = iy * width + ix;
-          let pcb = refCb[i00]!;
-          let pcr = refCr[i00]!;
-          if (ax !== 0 || ay !== 0) {
-            const i10 = i00 + width;
-            const w00 = (1 - ax) * (1 - ay);
-            const w01 = ax * (1 - ay);
-            const w10 = (1 - ax) * ay;
-            const w11 = ax * ay;
-            pcb = w00 * pcb + w01 * refCb[i00 + 1]! + w10 * refCb[i10]! + w11 * refCb[i10 + 1]!;
-            pcr = w00 * pcr + w01 * refCr[i00 + 1]! + w10 * refCr[i10]! + w11 * refCr[i10 + 1]!;
-          }
-          keepMatch(cur, pred, diff2, p, py, pcb, pcr);
-        }
-      }
-    }
-  }
+export function warp(memory: WebAssembly.Memory, cur: Planes, ref: Planes, vectors: Float32Array, width: number, height: number, pred: Planes, diff2: Float32Array, first: number, end: number): void {
+  simd(memory).warp(
+    cur.y.byteOffset, cur.cb.byteOffset, cur.cr.byteOffset, ref.y.byteOffset, ref.cb.byteOffset, ref.cr.byteOffset, vectors.byteOffset,
+    width, height, pred.y.byteOffset, pred.cb.byteOffset, pred.cr.byteOffset, diff2.byteOffset, Math.floor(first / width), Math.floor(end / width),
+  );
 }
 
 /**

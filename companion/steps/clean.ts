@@ -246,7 +246,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       const search = Math.abs(o) > 1 && pred ? 1 : s.search;
       await band('estimateMotion', [cur.pyramid, ref.pyramid, width, height, pred, fields[i], errors[i], search]);
       haveField[i] = true;
-      await band('warp', [cur.planes, ref.planes, fields[i], width, height, preds[i], diffs[i]]);
+      await band('warp', [arena.memory, cur.planes, ref.planes, fields[i], width, height, preds[i], diffs[i]]);
       const median = sampledMedian(diffs[i]!);
       if (Math.abs(o) === 1) {
         // A cut or a flash is not noise: the estimate ignores jumps and is capped (σ 8).
@@ -265,7 +265,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       const diffList = used.map((i) => diffs[i]!);
       const back = offsets.indexOf(-1);
       if (s.recursive > 0 && previousIs === t - 1 && used.includes(back)) {
-        await band('warp', [cur.planes, previous, fields[back], width, height, previousPred, previousDiff]);
+        await band('warp', [arena.memory, cur.planes, previous, fields[back], width, height, previousPred, previousDiff]);
         predList.push(previousPred);
         diffList.push(previousDiff);
         base.push(s.recursive);

@@ -3,3 +3,4 @@
 // shared memory of a SimdArena (../arena.ts), addressed by byte offset, so the worker
 // threads run them on the same pixels without copies.
 export { blend } from './blend';
+export { warp } from './warp';
