@@ -2,7 +2,7 @@
 // the four lanes, so the edge columns and the remainder take their scalar paths too.
 import { describe, expect, it } from 'vitest';
 import { random } from '../../test/support/kernels.js';
-import { blend, type Planes, warp } from '../steps/clean-kernels.js';
+import { blend, buildPyramid, estimateMotion, type Planes, warp } from '../steps/clean-kernels.js';
 import { SimdArena } from './arena.js';
 
 function filled(arena: SimdArena, n: number, rand: () => number, scale: number): Float32Array {
@@ -107,6 +107,55 @@ describe('SIMD kernels', () => {
       }
     }
     expect(worst).toBeLessThan(1e-3);
+  });
+
+  it('estimateMotion finds a sub-pixel shift per block, and keeps a still picture still', () => {
+    const W = 120;
+    const H = 80;
+    const N = W * H;
+    const rand = random(9);
+    const arena = new SimdArena();
+    // Waves in six directions, so no 8x8 block is a 1D pattern that slides along itself, and
+    // none finer than the quarter level can hold.
+    const waves = Array.from({ length: 6 }, (_, k) => ({ a: (k * Math.PI) / 6 + 0.3, f: 0.15 + 0.05 * k, p: k }));
+    const texture = (x: number, y: number) => 128 + waves.reduce((s, w) => s + 20 * Math.sin(w.f * (x * Math.cos(w.a) + y * Math.sin(w.a)) + w.p), 0);
+    const picture = (dx: number, dy: number) => {
+      const p = { y: arena.floats(N), y1: arena.floats((W >> 1) * (H >> 1)), y2: arena.floats((W >> 2) * (H >> 2)) };
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) p.y[y * W + x] = texture(x + dx, y + dy) + (rand() - 0.5) * 2;
+      buildPyramid(p, W, H, 0, N);
+      return p;
+    };
+    const cur = picture(0, 0);
+    const bw = W / 8;
+    const bh = H / 8;
+    const field = arena.floats(bw * bh * 2);
+    const err = arena.floats(bw * bh);
+    // Median distance of the inner blocks' vectors from (vx, vy): the parabola fit on a
+    // noisy block is good to a fraction of a pixel, not exact.
+    const miss = (vx: number, vy: number) => {
+      const d: number[] = [];
+      for (let by = 1; by < bh - 1; by++) for (let bx = 1; bx < bw - 1; bx++) d.push(Math.hypot(field[2 * (by * bw + bx)]! - vx, field[2 * (by * bw + bx) + 1]! - vy));
+      return d.sort((p, q) => p - q)[d.length >> 1]!;
+    };
+    // Two bands, split on a macroblock row.
+    const run = (ref: typeof cur, pred: Float32Array | null) => {
+      estimateMotion(arena.memory, cur, ref, W, H, pred, field, err, 3, 0, 32 * W);
+      estimateMotion(arena.memory, cur, ref, W, H, pred, field, err, 3, 32 * W, N);
+    };
+    // The content at x in the current frame is at x + 2.25 in the neighbour: its vector is -2.25.
+    run(picture(2.25, -1.5), null);
+    expect(miss(-2.25, 1.5)).toBeLessThan(0.5);
+    expect(miss(0, 0)).toBeGreaterThan(2);
+    // A shift past the search window is found around the predicted vector, and only so.
+    const pred = arena.floats(bw * bh * 2);
+    for (let b = 0; b < bw * bh; b++) pred.set([-20, -8], 2 * b);
+    const far = picture(20.5, 8);
+    run(far, pred);
+    expect(miss(-20.5, -8)).toBeLessThan(0.5);
+    run(far, null);
+    expect(miss(-20.5, -8)).toBeGreaterThan(5);
+    run(picture(0, 0), null);
+    expect(miss(0, 0)).toBe(0);
   });
 });
 

@@ -4,3 +4,4 @@
 // threads run them on the same pixels without copies.
 export { blend } from './blend';
 export { warp } from './warp';
+export { estimateMotion } from './motion';

@@ -1,0 +1,200 @@
+// Block motion from the current frame to a neighbour (see steps/clean-kernels.ts,
+// estimateMotion): a coarse full search on the quarter level around zero and around a
+// predicted vector, refined on the half level, then per 8x8 block at full resolution with
+// a sub-pixel parabola fit. Block differences take two lanes of four per row. Whole sums
+// are compared, so the choice is the one the early-exit scalar search made: a candidate
+// it gave up on could not have won.
+
+/** Sum of absolute differences of the 8x8 blocks at byte addresses a and b, rows `stride` bytes apart. */
+@inline
+function sad8(a: usize, b: usize, stride: usize): f32 {
+  let s = f32x4.splat(0);
+  for (let r = 0; r < 8; r++, a += stride, b += stride) {
+    s = f32x4.add(s, f32x4.abs(f32x4.sub(v128.load(a), v128.load(b))));
+    s = f32x4.add(s, f32x4.abs(f32x4.sub(v128.load(a, 16), v128.load(b, 16))));
+  }
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
+
+/** Sum of squared differences of two 8x8 blocks. */
+@inline
+function ssd8(a: usize, b: usize, stride: usize): f32 {
+  let s = f32x4.splat(0);
+  for (let r = 0; r < 8; r++, a += stride, b += stride) {
+    const d0 = f32x4.sub(v128.load(a), v128.load(b));
+    const d1 = f32x4.sub(v128.load(a, 16), v128.load(b, 16));
+    s = f32x4.add(s, f32x4.add(f32x4.mul(d0, d0), f32x4.mul(d1, d1)));
+  }
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
+
+// The best candidate so far: ties go to the lowest scan index, as a plain scan with `<` would.
+let bestS: f32 = Infinity;
+let bestX: i32 = 0;
+let bestY: i32 = 0;
+let bestI: i32 = 0;
+
+@inline
+function reset(dx: i32, dy: i32): void {
+  bestS = Infinity;
+  bestI = i32.MAX_VALUE;
+  bestX = dx;
+  bestY = dy;
+}
+
+@inline
+function offer(s: f32, dx: i32, dy: i32, i: i32): void {
+  if (s < bestS || (s == bestS && s < Infinity && i < bestI)) {
+    bestS = s;
+    bestX = dx;
+    bestY = dy;
+    bestI = i;
+  }
+}
+
+/** Offers the block at (ox, oy) of `a` moved by (dx, dy) in `b` (a level w x h), if it lies on it. */
+function offerSad(a: usize, b: usize, w: i32, h: i32, ox: i32, oy: i32, dx: i32, dy: i32, bias: f32, i: i32): void {
+  if (ox + dx < 0 || ox + dx > w - 8 || oy + dy < 0 || oy + dy > h - 8) return;
+  const ia = <usize>(oy * w + ox) << 2;
+  const ib = <usize>((oy + dy) * w + ox + dx) << 2;
+  offer(sad8(a + ia, b + ib, <usize>w << 2) + bias, dx, dy, i);
+}
+
+/** Full-resolution cost of the 8x8 block at (ox, oy) displaced by (dx, dy); Infinity off the picture. */
+function cost(cur: usize, ref: usize, width: i32, height: i32, ox: i32, oy: i32, dx: i32, dy: i32): f32 {
+  if (ox + dx < 0 || ox + dx > width - 8 || oy + dy < 0 || oy + dy > height - 8) return Infinity;
+  return ssd8(cur + (<usize>(oy * width + ox) << 2), ref + (<usize>((oy + dy) * width + ox + dx) << 2), <usize>width << 2);
+}
+
+@inline
+function clampInt(v: i32, lo: i32, hi: i32): i32 {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+export function estimateMotion(
+  cur: usize, cur1: usize, cur2: usize, ref: usize, ref1: usize, ref2: usize, width: i32, height: i32,
+  pred: usize, out: usize, err: usize, search: i32, y0: i32, y1: i32,
+): void {
+  const bw = (width + 7) >> 3;
+  const bh = (height + 7) >> 3;
+  const mw = (width + 15) >> 4;
+  const w1 = width >> 1;
+  const h1 = height >> 1;
+  const w2 = width >> 2;
+  const h2 = height >> 2;
+  const coarse = w2 >= 8 && h2 >= 8;
+  const side = 2 * search + 1;
+  for (let my = (y0 + 15) >> 4; my * 16 < y1; my++) {
+    for (let mx = 0; mx < mw; mx++) {
+      // Predictor: mean of the related field over this macroblock's 8x8 blocks.
+      let px: f32 = 0;
+      let py: f32 = 0;
+      if (pred) {
+        let n = 0;
+        for (let j = 0; j < 2; j++) for (let i = 0; i < 2; i++) {
+          const bx = 2 * mx + i;
+          const by = 2 * my + j;
+          if (bx < bw && by < bh) {
+            const at = pred + (<usize>(2 * (by * bw + bx)) << 2);
+            px += load<f32>(at);
+            py += load<f32>(at, 4);
+            n++;
+          }
+        }
+        px /= <f32>n;
+        py /= <f32>n;
+      }
+      // Quarter level: 8x8 window centred on the macroblock, candidates indexed in scan
+      // order (the window around zero, then the one around the prediction).
+      let vx2 = <i32>Mathf.round(px / 4);
+      let vy2 = <i32>Mathf.round(py / 4);
+      if (coarse) {
+        const ox = clampInt(4 * mx - 2, 0, w2 - 8);
+        const oy = clampInt(4 * my - 2, 0, h2 - 8);
+        const second = pred != 0 && (vx2 != 0 || vy2 != 0);
+        const inFirst = abs(vx2) <= search && abs(vy2) <= search;
+        const zeroAt = search * side + search;
+        const predAt = inFirst ? (vy2 + search) * side + vx2 + search : side * side + zeroAt;
+        reset(0, 0);
+        // A small bias against moving keeps flat areas still.
+        offerSad(cur2, ref2, w2, h2, ox, oy, 0, 0, 0, zeroAt);
+        if (second) offerSad(cur2, ref2, w2, h2, ox, oy, vx2, vy2, 4, predAt);
+        const windows = second ? 2 : 1;
+        for (let c = 0; c < windows; c++) {
+          const cx = c == 0 ? 0 : vx2;
+          const cy = c == 0 ? 0 : vy2;
+          for (let dy = cy - search; dy <= cy + search; dy++) {
+            for (let dx = cx - search; dx <= cx + search; dx++) {
+              const i = c * side * side + (dy - cy + search) * side + dx - cx + search;
+              if (i == zeroAt || (second && i == predAt)) continue;
+              // The second window skips what the first (around zero) already tried.
+              if (c > 0 && abs(dx) <= search && abs(dy) <= search) continue;
+              offerSad(cur2, ref2, w2, h2, ox, oy, dx, dy, 4, i);
+            }
+          }
+        }
+        vx2 = bestX;
+        vy2 = bestY;
+      }
+      // Half level: 8x8 window on the macroblock, ±1 around the coarse vector.
+      let vx1 = 2 * vx2;
+      let vy1 = 2 * vy2;
+      if (w1 >= 8 && h1 >= 8) {
+        const ox = clampInt(8 * mx, 0, w1 - 8);
+        const oy = clampInt(8 * my, 0, h1 - 8);
+        reset(vx1, vy1);
+        offerSad(cur1, ref1, w1, h1, ox, oy, vx1, vy1, 0, 4);
+        for (let i = 0; i < 9; i++) {
+          if (i != 4) offerSad(cur1, ref1, w1, h1, ox, oy, vx1 + (i % 3) - 1, vy1 + i / 3 - 1, 0, i);
+        }
+        vx1 = bestX;
+        vy1 = bestY;
+      }
+      // Full resolution: each 8x8 block, ±1 around the half-level vector, then sub-pixel.
+      for (let j = 0; j < 2; j++) for (let i = 0; i < 2; i++) {
+        const bx = 2 * mx + i;
+        const by = 2 * my + j;
+        if (bx >= bw || by >= bh) continue;
+        const cx = 2 * vx1;
+        const cy = 2 * vy1;
+        const ox = min(8 * bx, width - 8);
+        const oy = min(8 * by, height - 8);
+        // Still areas keep the zero vector (no sub-pixel jitter from noise), unless another
+        // match is clearly better.
+        const still = cost(cur, ref, width, height, ox, oy, 0, 0);
+        reset(cx, cy);
+        offer(cost(cur, ref, width, height, ox, oy, cx, cy), cx, cy, 4);
+        for (let k = 0; k < 9; k++) {
+          if (k != 4) offer(cost(cur, ref, width, height, ox, oy, cx + (k % 3) - 1, cy + k / 3 - 1), cx + (k % 3) - 1, cy + k / 3 - 1, k);
+        }
+        const fx = bestX;
+        const fy = bestY;
+        const score = bestS;
+        const b = <usize>(by * bw + bx);
+        if (score == Infinity || still <= score * 1.1 + 16) {
+          store<f32>(out + (b << 3), 0);
+          store<f32>(out + (b << 3), 0, 4);
+          store<f32>(err + (b << 2), still / 64);
+          continue;
+        }
+        let sx: f32 = 0;
+        let sy: f32 = 0;
+        const l = cost(cur, ref, width, height, ox, oy, fx - 1, fy);
+        const r = cost(cur, ref, width, height, ox, oy, fx + 1, fy);
+        const u = cost(cur, ref, width, height, ox, oy, fx, fy - 1);
+        const d = cost(cur, ref, width, height, ox, oy, fx, fy + 1);
+        if (l < Infinity && r < Infinity) {
+          const den = l - 2 * score + r;
+          if (den > 0) sx = max(<f32>-0.5, min(<f32>0.5, (l - r) / (2 * den)));
+        }
+        if (u < Infinity && d < Infinity) {
+          const den = u - 2 * score + d;
+          if (den > 0) sy = max(<f32>-0.5, min(<f32>0.5, (u - d) / (2 * den)));
+        }
+        store<f32>(out + (b << 3), <f32>fx + sx);
+        store<f32>(out + (b << 3), <f32>fy + sy, 4);
+        store<f32>(err + (b << 2), score / 64);
+      }
+    }
+  }
+}
