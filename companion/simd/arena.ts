@@ -17,6 +17,11 @@ export class SimdArena {
     return new Float32Array(this.memory.buffer, at, Math.max(1, n));
   }
 
+  uint16s(n: number): Uint16Array {
+    const at = this.take(Math.max(1, n) * 2);
+    return new Uint16Array(this.memory.buffer, at, Math.max(1, n));
+  }
+
   uint32s(n: number): Uint32Array {
     const at = this.take(Math.max(1, n) * 4);
     return new Uint32Array(this.memory.buffer, at, Math.max(1, n));

@@ -2,7 +2,7 @@
 // the four lanes, so the edge columns and the remainder take their scalar paths too.
 import { describe, expect, it } from 'vitest';
 import { random } from '../../test/support/kernels.js';
-import { blend, buildPyramid, estimateMotion, type Planes, warp } from '../steps/clean-kernels.js';
+import { blend, buildPyramid, estimateMotion, guideChroma, type Planes, warp, yccToRgb } from '../steps/clean-kernels.js';
 import { SimdArena } from './arena.js';
 
 function filled(arena: SimdArena, n: number, rand: () => number, scale: number): Float32Array {
@@ -156,6 +156,53 @@ describe('SIMD kernels', () => {
     expect(miss(-20.5, -8)).toBeGreaterThan(5);
     run(picture(0, 0), null);
     expect(miss(0, 0)).toBe(0);
+  });
+
+  it('guideChroma averages chroma over its 5x5 grid of every other sample, weighted by likeness, and writes rgb48', () => {
+    const W = 15;
+    const H = 9;
+    const N = W * H;
+    const rand = random(11);
+    const arena = new SimdArena();
+    const src = { y: filled(arena, N, rand, 255), cb: filled(arena, N, rand, 40), cr: filled(arena, N, rand, 40) };
+    for (let i = 0; i < N; i++) {
+      src.cb[i] = src.cb[i]! - 20;
+      src.cr[i] = src.cr[i]! - 20;
+    }
+    const staging = arena.uint16s(3 * N);
+    const [sigma, sigmaC] = [30, 25];
+    const rgb = new Uint16Array(new SharedArrayBuffer(6 * N));
+    guideChroma(arena.memory, src, sigma, sigmaC, W, H, staging, rgb, 0, 4 * W);
+    guideChroma(arena.memory, src, sigma, sigmaC, W, H, staging, rgb, 4 * W, N);
+    const want = { y: new Float32Array(N), cb: new Float32Array(N), cr: new Float32Array(N) };
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const p = y * W + x;
+        let [scb, scr, sw] = [2 * src.cb[p]!, 2 * src.cr[p]!, 2];
+        for (let dy = -2; dy <= 2; dy += 2) for (let dx = -2; dx <= 2; dx += 2) {
+          if ((!dx && !dy) || x + dx < 0 || x + dx >= W || y + dy < 0 || y + dy >= H) continue;
+          const q = p + dy * W + dx;
+          const w = Math.exp(-((src.y[q]! - src.y[p]!) ** 2 / (2 * sigma * sigma) + ((src.cb[q]! - src.cb[p]!) ** 2 + (src.cr[q]! - src.cr[p]!) ** 2) / (2 * sigmaC * sigmaC)));
+          scb += w * src.cb[q]!;
+          scr += w * src.cr[q]!;
+          sw += w;
+        }
+        want.y[p] = src.y[p]!;
+        want.cb[p] = scb / sw;
+        want.cr[p] = scr / sw;
+      }
+    }
+    const expected = new Uint16Array(3 * N);
+    yccToRgb(want.y, want.cb, want.cr, expected, 0, N);
+    let worst = 0;
+    let moved = 0;
+    for (let i = 0; i < 3 * N; i++) worst = Math.max(worst, Math.abs(rgb[i]! - expected[i]!));
+    // Off, it is the plain conversion.
+    guideChroma(arena.memory, src, 0, 0, W, H, staging, rgb, 0, N);
+    yccToRgb(src.y, src.cb, src.cr, expected, 0, N);
+    for (let i = 0; i < 3 * N; i++) moved = Math.max(moved, Math.abs(rgb[i]! - expected[i]!));
+    expect(worst).toBeLessThanOrEqual(2);
+    expect(moved).toBeLessThanOrEqual(1);
   });
 });
 

@@ -246,30 +246,6 @@ export interface Planes {
 }
 
 /**
- * Planes as a tuple, taken apart at a kernel's entry. A Planes object reaches a worker as a
- * fresh structured clone each call; reading its fields in hot loops made V8 deoptimise on
- * "wrong map" and recompile, call after call (a preview's kernels ran 3-7x slower).
- */
-type PlaneArrays = [Float32Array, Float32Array, Float32Array];
-const arrays = (p: Planes): PlaneArrays => [p.y, p.cb, p.cr];
-
-const EXP_STEPS = 32;
-const EXP_RANGE = 16;
-const EXP_TABLE = Float64Array.from({ length: EXP_RANGE * EXP_STEPS + 2 }, (_, k) => Math.exp(-k / EXP_STEPS));
-
-/**
- * exp(−x) for x ≥ 0, linear between steps of 1/32 (relative error below 1e-4; 0 past 16,
- * where it is below 1e-7). Math.exp took half of blend's and guideChroma's time.
- */
-function expNeg(x: number): number {
-  if (x >= EXP_RANGE) return 0;
-  const t = x * EXP_STEPS;
-  const k = t | 0;
-  const a = EXP_TABLE[k]!;
-  return a + (t - k) * (EXP_TABLE[k + 1]! - a);
-}
-
-/**
  * Motion compensation of one neighbour: its picture moved onto the current frame by the
  * block vectors (luma bicubic, which keeps detail; chroma bilinear), and its squared
  * difference to the current frame (luma, and chroma twice over), into `pred` and `diff2`.
@@ -294,126 +270,18 @@ export function blend(memory: WebAssembly.Memory, cur: Planes, table: Uint32Arra
   simd(memory).blend(cur.y.byteOffset, cur.cb.byteOffset, cur.cr.byteOffset, table.byteOffset, base.byteOffset, n, 1 / h2, width, height, out.y.byteOffset, out.cb.byteOffset, out.cr.byteOffset, Math.floor(first / width), Math.floor(end / width));
 }
 
-/** Weight of sample q in the luma- and colour-guided mean at p; the same both ways round. */
-function guideWeight(src: PlaneArrays, p: number, q: number, inv: number, invC: number): number {
-  const d = src[0][q]! - src[0][p]!;
-  const db = src[1][q]! - src[1][p]!;
-  const dr = src[2][q]! - src[2][p]!;
-  return expNeg(d * d * inv + (db * db + dr * dr) * invC);
-}
-
-/** Weights from each sample of row r to the samples 2 rows down: 2 left, below, 2 right, at [x], [width + x], [2·width + x]. */
-function weightsDown(src: PlaneArrays, r: number, width: number, inv: number, invC: number, w: Float64Array): void {
-  const row = r * width;
-  const below = row + 2 * width;
-  for (let x = 0; x < width; x++) {
-    if (x >= 2) w[x] = guideWeight(src, row + x, below + x - 2, inv, invC);
-    w[width + x] = guideWeight(src, row + x, below + x, inv, invC);
-    if (x + 2 < width) w[2 * width + x] = guideWeight(src, row + x, below + x + 2, inv, invC);
-  }
-}
-
 /**
  * Chroma cleaned under the guidance of luma: each chroma sample becomes a weighted mean of
  * its 5x5 neighbourhood (every other sample), weighted by how alike the luma and the colour
  * are, so 4:2:0 blotches, mosquito colour and bleeding go while colour edges stay.
- * Reads `src`, writes rgb48.
+ * Reads `src`, writes rgb48 into `staging` (in `memory`, where the kernel can reach it)
+ * and copies the band's rows on to `rgb`.
  */
-export function guideChroma(srcPlanes: Planes, sigma: number, sigmaC: number, width: number, height: number, rgb: Uint16Array, first: number, end: number): void {
-  const src = arrays(srcPlanes);
-  const [srcY, srcCb, srcCr] = src;
-  const y0 = Math.floor(first / width);
-  const y1 = Math.floor(end / width);
+export function guideChroma(memory: WebAssembly.Memory, src: Planes, sigma: number, sigmaC: number, width: number, height: number, staging: Uint16Array, rgb: Uint16Array, first: number, end: number): void {
   const inv = sigma > 0 ? 1 / (2 * sigma * sigma) : 0;
   const invC = sigmaC > 0 ? 1 / (2 * sigmaC * sigmaC) : 0;
-  // Each pair's weight is computed once: along the row into `right`, and downwards into a
-  // ring of three rows' weightsDown, so row y finds those from row y - 2 still there.
-  const right = new Float64Array(width);
-  // A literal, not map(): an array that changes map as it fills deoptimises the loop below.
-  const down = [new Float64Array(3 * width), new Float64Array(3 * width), new Float64Array(3 * width)];
-  if (sigma > 0) for (let r = Math.max(0, y0 - 2); r < y0; r++) if (r + 2 < height) weightsDown(src, r, width, inv, invC, down[r % 3]!);
-  for (let y = y0; y < y1; y++) {
-    const up = down[(y + 1) % 3]!;
-    const here = down[y % 3]!;
-    const row = y * width;
-    if (sigma > 0) {
-      if (y + 2 < height) weightsDown(src, y, width, inv, invC, here);
-      for (let x = 0; x + 2 < width; x++) right[x] = guideWeight(src, row + x, row + x + 2, inv, invC);
-    }
-    for (let x = 0; x < width; x++) {
-      const p = row + x;
-      const l = srcY[p]!;
-      let cb = srcCb[p]!;
-      let cr = srcCr[p]!;
-      if (sigma > 0) {
-        let scb = 2 * cb;
-        let scr = 2 * cr;
-        let sw = 2;
-        const west = x >= 2;
-        const east = x + 2 < width;
-        // Neighbours in reading order; each weight is the one stored for that pair.
-        if (y >= 2) {
-          const q = p - 2 * width;
-          if (west) {
-            const w = up[2 * width + x - 2]!;
-            scb += w * srcCb[q - 2]!;
-            scr += w * srcCr[q - 2]!;
-            sw += w;
-          }
-          const w = up[width + x]!;
-          scb += w * srcCb[q]!;
-          scr += w * srcCr[q]!;
-          sw += w;
-          if (east) {
-            const w = up[x + 2]!;
-            scb += w * srcCb[q + 2]!;
-            scr += w * srcCr[q + 2]!;
-            sw += w;
-          }
-        }
-        if (west) {
-          const w = right[x - 2]!;
-          scb += w * srcCb[p - 2]!;
-          scr += w * srcCr[p - 2]!;
-          sw += w;
-        }
-        if (east) {
-          const w = right[x]!;
-          scb += w * srcCb[p + 2]!;
-          scr += w * srcCr[p + 2]!;
-          sw += w;
-        }
-        if (y + 2 < height) {
-          const q = p + 2 * width;
-          if (west) {
-            const w = here[x]!;
-            scb += w * srcCb[q - 2]!;
-            scr += w * srcCr[q - 2]!;
-            sw += w;
-          }
-          const w = here[width + x]!;
-          scb += w * srcCb[q]!;
-          scr += w * srcCr[q]!;
-          sw += w;
-          if (east) {
-            const w = here[2 * width + x]!;
-            scb += w * srcCb[q + 2]!;
-            scr += w * srcCr[q + 2]!;
-            sw += w;
-          }
-        }
-        cb = scb / sw;
-        cr = scr / sw;
-      }
-      const r = l + cr / CR_SCALE;
-      const b = l + cb / CB_SCALE;
-      const g = (l - KR * r - KB * b) / KG;
-      const i = 3 * p;
-      rgb[i] = to16(r);
-      rgb[i + 1] = to16(g);
-      rgb[i + 2] = to16(b);
-    }
-  }
+  simd(memory).guideChroma(src.y.byteOffset, src.cb.byteOffset, src.cr.byteOffset, inv, invC, width, height, staging.byteOffset, Math.floor(first / width), Math.floor(end / width));
+  rgb.set(staging.subarray(3 * first, 3 * end), 3 * first);
 }
 
 /**

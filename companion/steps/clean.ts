@@ -186,6 +186,8 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   const scaled = sharedFloats(bw * bh * 2);
   const matches = arena.uint32s(4 * size);
   const weights = sharedFloats(size);
+  // The output picture, written where the kernels reach it, then copied to the frame.
+  const staging = arena.uint16s(width * height * 3);
   let previousIs = -1;
   const pending: Frame[] = [];
   /** Running estimate of the temporal noise (mean squared error of ±1 matches). */
@@ -288,7 +290,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       }
       result = shrunk;
     }
-    await band('guideChroma', [result, s.chroma, s.chromaColour, width, height, frame.data]);
+    await band('guideChroma', [arena.memory, result, s.chroma, s.chromaColour, width, height, staging, frame.data]);
     return frame;
   }
 

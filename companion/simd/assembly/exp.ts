@@ -1,10 +1,11 @@
 // exp(−x) for x ≥ 0, four lanes at a time: 2^(−x·log2 e), its integer part put in the
 // exponent bits, its fraction by a degree-5 polynomial (relative error below 2e-7).
-// Lanes past ~87 flush to 0, as the weights they feed would anyway.
+// Lanes past x ≈ 55 give 2^-80 instead of less: a weight that small counts for nothing, and
+// it keeps the products clear of subnormal floats, which the CPU handles 100x slower.
 
 @inline
 export function expNeg4(x: v128): v128 {
-  const t = f32x4.max(f32x4.mul(x, f32x4.splat(-1.4426950408889634)), f32x4.splat(-126.0));
+  const t = f32x4.max(f32x4.mul(x, f32x4.splat(-1.4426950408889634)), f32x4.splat(-80.0));
   const whole = f32x4.floor(t);
   const f = f32x4.sub(t, whole);
   let p = f32x4.splat(1.8775767e-3);

@@ -5,3 +5,4 @@
 export { blend } from './blend';
 export { warp } from './warp';
 export { estimateMotion } from './motion';
+export { guideChroma } from './chroma';
