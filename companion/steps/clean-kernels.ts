@@ -5,7 +5,7 @@
 // race. Planes are float32 in 8-bit units (0..255) so thresholds read like 8-bit codes.
 
 import { simd } from '../simd/kernels.js';
-import { DCT_SCALE, fdct8x8, idct8x8Add } from './clean-dct.js';
+import { DCT_SCALE, fdct8x8 } from './clean-dct.js';
 
 const TO_8BIT = 255 / 65535;
 const TO_16BIT = 65535 / 255;
@@ -284,16 +284,6 @@ export function guideChroma(memory: WebAssembly.Memory, src: Planes, sigma: numb
   rgb.set(staging.subarray(3 * first, 3 * end), 3 * first);
 }
 
-/**
- * A block with at most this many AC coefficients above the threshold is flat: a sky, a wall,
- * where what remains is codec noise and block edges, not detail. There dctShrink's `flat`
- * threshold applies (measured on the quality clips: locked-off blockiness -25% -> -37%, grain
- * +0.12 dB, nothing below -0.005 dB; with 10, fine detail on the zoom lost 0.01 dB).
- */
-const FLAT_SURVIVORS = 5;
-/** Block shifts used by dctShrink, by how many are asked for (1, 2, 4 or 8); off the codec grid, so they add no steps on it. */
-const SHIFTS: number[][] = [[1, 1], [5, 5], [3, 7], [7, 3], [1, 5], [5, 1], [3, 3], [7, 7]];
-
 /** Coefficients (vertical frequency first) dctNoise reads: the highest frequencies. */
 const NOISE_COEFFICIENTS = [55, 62, 63, 47, 61, 59];
 
@@ -318,82 +308,11 @@ export function dctNoise(plane: Float32Array, width: number, height: number): nu
 /**
  * Shifted-block DCT shrinkage of a plane (the idea of ffmpeg's spp): for each of `shifts`
  * grid offsets, every 8x8 block's DCT coefficients below `threshold` are dropped (a soft
- * knee above it), or below `flat` in a flat block (FLAT_SURVIVORS), and the blocks'
- * reconstructions are averaged per pixel. Reads `src`, writes the band's rows of `dst`.
+ * knee above it), or below `flat` in a flat block (few coefficients above `threshold`), and
+ * the blocks' reconstructions are averaged per pixel. Reads `src`, writes the band's rows of
+ * `dst`; both in `memory`.
  */
-export function dctShrink(src: Float32Array, dst: Float32Array, width: number, height: number, threshold: number, shifts: number, flat: number, first: number, end: number): void {
-  const y0 = Math.floor(first / width);
-  const y1 = Math.floor(end / width);
-  const b = new Float64Array(64);
-  const pad = new Float32Array(64);
-  // Thresholds in fdct8x8's scale; the inverse's 1/64 and the mean over the shifts (every
-  // shift's blocks tile the plane, so each pixel gets exactly `shifts` of them) go in `gain`.
-  const low = new Float64Array(64);
-  const knee = new Float64Array(64);
-  const gain = 1 / (64 * shifts);
-  for (let k = 0; k < 64; k++) {
-    low[k] = threshold * threshold * DCT_SCALE[k]! * DCT_SCALE[k]!;
-    knee[k] = gain / (3 * low[k]!);
-  }
+export function dctShrink(memory: WebAssembly.Memory, src: Float32Array, dst: Float32Array, width: number, height: number, threshold: number, shifts: number, flat: number, first: number, end: number): void {
   dst.fill(0, first, end);
-  for (let s = 0; s < shifts; s++) {
-    const [sx, sy] = SHIFTS[s]!;
-    // Blocks start at sy - 8 + 8k, the first one covering y0; border pixels are replicated.
-    for (let oy = sy - 8 + 8 * Math.floor((y0 - sy + 8) / 8); oy < y1; oy += 8) {
-      const inside = oy >= 0 && oy + 8 <= height;
-      const whole = oy >= y0 && oy + 8 <= y1;
-      for (let ox = sx - 8; ox < width; ox += 8) {
-        const interior = ox >= 0 && ox + 8 <= width;
-        if (inside && interior) {
-          fdct8x8(src, oy * width + ox, width, b);
-        } else {
-          for (let y = 0; y < 8; y++) {
-            const row = Math.min(height - 1, Math.max(0, oy + y)) * width;
-            for (let x = 0; x < 8; x++) pad[y * 8 + x] = src[row + Math.min(width - 1, Math.max(0, ox + x))]!;
-          }
-          fdct8x8(pad, 0, 8, b);
-        }
-        let ac = false;
-        let scale = 1;
-        if (flat > threshold) {
-          let survivors = 0;
-          for (let k = 1; k < 64; k++) if (b[k]! * b[k]! >= low[k]!) survivors++;
-          if (survivors <= FLAT_SURVIVORS) scale = (flat / threshold) ** 2;
-        }
-        for (let k = 1; k < 64; k++) {
-          const c = b[k]!;
-          const c2 = c * c;
-          const t = low[k]! * scale;
-          // Hard threshold with a short knee: keeps strong coefficients exactly.
-          if (c2 < t) {
-            b[k] = 0;
-          } else {
-            b[k] = c2 < 4 * t ? (c * (c2 - t) * knee[k]!) / scale : c * gain;
-            ac = true;
-          }
-        }
-        const dc = b[0]! * gain;
-        if (whole && interior) {
-          const at = oy * width + ox;
-          if (ac) {
-            b[0] = dc;
-            idct8x8Add(b, dst, at, width);
-          } else {
-            // A flat block: its reconstruction is its DC everywhere.
-            for (let y = 0; y < 8; y++) {
-              const row = at + y * width;
-              for (let x = 0; x < 8; x++) dst[row + x] += dc;
-            }
-          }
-          continue;
-        }
-        b[0] = dc;
-        pad.fill(0);
-        idct8x8Add(b, pad, 0, 8);
-        for (let y = Math.max(oy, y0); y < Math.min(oy + 8, y1); y++) {
-          for (let x = Math.max(ox, 0); x < Math.min(ox + 8, width); x++) dst[y * width + x] += pad[(y - oy) * 8 + x - ox]!;
-        }
-      }
-    }
-  }
+  simd(memory).dctShrink(src.byteOffset, dst.byteOffset, width, height, threshold, shifts, flat, Math.floor(first / width), Math.floor(end / width));
 }

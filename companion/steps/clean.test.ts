@@ -5,6 +5,7 @@ import { DCT_SCALE, fdct8x8, idct8x8Add } from './clean-dct.js';
 import { dctShrink, deblockColumns, deblockRows, gridSteps, rgbToYcc, yccToRgb } from './clean-kernels.js';
 import type { Frame, StepInstance } from './step.js';
 import { inlinePool, random } from '../../test/support/kernels.js';
+import { SimdArena } from '../simd/arena.js';
 
 const W = 96;
 const H = 64;
@@ -183,13 +184,15 @@ describe('clean', () => {
     const rand = random(5);
     const w = 45;
     const h = 27;
-    const src = Float32Array.from({ length: w * h }, (_, i) => 100 + 40 * Math.sin((i % w) / 6) + 20 * Math.cos(i / w / 4) + (rand() - 0.5) * 12);
+    const arena = new SimdArena();
+    const src = arena.floats(w * h);
+    src.set(Float32Array.from({ length: w * h }, (_, i) => 100 + 40 * Math.sin((i % w) / 6) + 20 * Math.cos(i / w / 4) + (rand() - 0.5) * 12));
+    const dst = arena.floats(w * h);
     // flat 12: blocks left with at most 5 AC coefficients above 5 are thresholded at 12.
     for (const [shifts, flat] of [[1, 0], [2, 0], [4, 0], [8, 0], [4, 12]] as const) {
       const expected = plainShrink(src, w, h, 5, shifts, flat);
       for (const bands of [1, 3]) {
-        const dst = new Float32Array(w * h);
-        for (let b = 0; b < bands; b++) dctShrink(src, dst, w, h, 5, shifts, flat, Math.floor((h * b) / bands) * w, Math.floor((h * (b + 1)) / bands) * w);
+        for (let b = 0; b < bands; b++) dctShrink(arena.memory, src, dst, w, h, 5, shifts, flat, Math.floor((h * b) / bands) * w, Math.floor((h * (b + 1)) / bands) * w);
         for (let i = 0; i < w * h; i++) expect(Math.abs(dst[i]! - expected[i]!)).toBeLessThan(1e-4);
       }
     }

@@ -286,7 +286,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       for (const p of ['y', 'cb', 'cr'] as const) {
         const threshold = Math.max(s.shrinkFloor * blockingBoost(lift), s.shrink * dctNoise(result[p], width, height), s.shrinkTemporal * Math.sqrt(Math.max(0, noise)));
         // Chroma is half resolution underneath; half the grids do.
-        await band('dctShrink', [result[p], shrunk[p], width, height, threshold, p === 'y' ? s.shifts : Math.max(1, s.shifts >> 1), s.shrinkFloor * flatFactor(s.shrinkFlat, lift)]);
+        await band('dctShrink', [arena.memory, result[p], shrunk[p], width, height, threshold, p === 'y' ? s.shifts : Math.max(1, s.shifts >> 1), s.shrinkFloor * flatFactor(s.shrinkFlat, lift)]);
       }
       result = shrunk;
     }

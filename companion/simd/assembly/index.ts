@@ -6,3 +6,4 @@ export { blend } from './blend';
 export { warp } from './warp';
 export { estimateMotion } from './motion';
 export { guideChroma } from './chroma';
+export { dctShrink } from './dct';
