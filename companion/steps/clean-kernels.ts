@@ -7,7 +7,6 @@
 import { simd } from '../simd/kernels.js';
 import { DCT_SCALE, fdct8x8 } from './clean-dct.js';
 
-const TO_8BIT = 255 / 65535;
 const TO_16BIT = 65535 / 255;
 // BT.709, full range: what the pipeline decodes to and what encoders expect back.
 const KR = 0.2126;
@@ -16,17 +15,13 @@ const KG = 1 - KR - KB;
 const CB_SCALE = 1 / (2 * (1 - KB));
 const CR_SCALE = 1 / (2 * (1 - KR));
 
-/** rgb48 interleaved → Y, Cb, Cr float planes (Cb/Cr centred on 0). */
-export function rgbToYcc(rgb: Uint16Array, y: Float32Array, cb: Float32Array, cr: Float32Array, first: number, end: number): void {
-  for (let p = first, i = first * 3; p < end; p++, i += 3) {
-    const r = rgb[i]! * TO_8BIT;
-    const g = rgb[i + 1]! * TO_8BIT;
-    const b = rgb[i + 2]! * TO_8BIT;
-    const l = KR * r + KG * g + KB * b;
-    y[p] = l;
-    cb[p] = (b - l) * CB_SCALE;
-    cr[p] = (r - l) * CR_SCALE;
-  }
+/**
+ * rgb48 interleaved → Y, Cb, Cr float planes (Cb/Cr centred on 0), by way of `staging`
+ * (in `memory` with the planes, where the kernel reaches it): the band's pixels are copied there first.
+ */
+export function rgbToYcc(memory: WebAssembly.Memory, rgb: Uint16Array, staging: Uint16Array, y: Float32Array, cb: Float32Array, cr: Float32Array, first: number, end: number): void {
+  staging.set(rgb.subarray(3 * first, 3 * end), 3 * first);
+  simd(memory).rgbToYcc(staging.byteOffset, y.byteOffset, cb.byteOffset, cr.byteOffset, first, end);
 }
 
 function to16(v: number): number {

@@ -155,11 +155,16 @@ describe('clean', () => {
 
   it('converts RGB to Y\'CbCr and back losslessly', () => {
     const rgb = scene(3, 1);
-    const n = W * H;
-    const p = [new Float32Array(n), new Float32Array(n), new Float32Array(n)] as const;
-    rgbToYcc(rgb, ...p, 0, n);
+    // An odd count of pixels in each band, so both the four-pixel and the one-pixel paths run.
+    const n = W * H - 3;
+    const arena = new SimdArena();
+    const p = [arena.floats(n), arena.floats(n), arena.floats(n)] as const;
+    const staging = arena.uint16s(3 * n);
+    rgbToYcc(arena.memory, rgb, staging, ...p, 0, 1001);
+    rgbToYcc(arena.memory, rgb, staging, ...p, 1001, n);
     const back = new Uint16Array(rgb.length);
     yccToRgb(...p, back, 0, n);
+    back.set(rgb.subarray(3 * n), 3 * n);
     expect(Math.max(...back.map((v, i) => Math.abs(v - rgb[i]!)))).toBeLessThanOrEqual(1);
   });
 

@@ -176,17 +176,18 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   const temporal = radius > 0 ? width * height : 0;
   const preds = offsets.map(() => planes());
   const diffs = offsets.map(() => sharedFloats(width * height));
-  const fused = planes(temporal);
+  let fused = planes(temporal);
   const shrunk = planes();
   // The previous output, its motion-compensated copy and difference, for the recursive part.
-  const previous = planes(temporal);
+  let previous = planes(temporal);
   const previousPred = planes(temporal);
   const previousDiff = sharedFloats(temporal);
   // A farther neighbour's predictor, and blend's list of matches (their plane addresses) and weights.
   const scaled = sharedFloats(bw * bh * 2);
   const matches = arena.uint32s(4 * size);
   const weights = sharedFloats(size);
-  // The output picture, written where the kernels reach it, then copied to the frame.
+  // The rgb48 picture where the kernels reach it: a frame on its way in (rgbToYcc), and the
+  // output on its way out (guideChroma), one after the other.
   const staging = arena.uint16s(width * height * 3);
   let previousIs = -1;
   const pending: Frame[] = [];
@@ -200,7 +201,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   async function ingest(frame: Frame, index: number): Promise<void> {
     const slot = slots[index % size]!;
     const { y, cb, cr } = slot.planes;
-    await band('rgbToYcc', [frame.data, y, cb, cr]);
+    await band('rgbToYcc', [arena.memory, frame.data, staging, y, cb, cr]);
     const [h, v] = await Promise.all([
       sumBands(workers, 'gridSteps', width, height, [y, width, true], []),
       sumBands(workers, 'gridSteps', width, height, [y, width, false], []),
@@ -276,11 +277,10 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       weights.set(base);
       const h2 = Math.max(s.hFloor, s.hScale * Math.max(0, noise));
       await band('blend', [arena.memory, cur.planes, matches, weights, predList.length, h2, width, height, fused]);
-      previous.y.set(fused.y);
-      previous.cb.set(fused.cb);
-      previous.cr.set(fused.cr);
+      // The average becomes the previous output; the old one's planes take the next average.
+      [previous, fused] = [fused, previous];
       previousIs = t;
-      result = fused;
+      result = previous;
     }
     if (s.shrink > 0) {
       for (const p of ['y', 'cb', 'cr'] as const) {

@@ -7,3 +7,4 @@ export { warp } from './warp';
 export { estimateMotion } from './motion';
 export { guideChroma } from './chroma';
 export { dctShrink } from './dct';
+export { rgbToYcc } from './colour';
