@@ -17,6 +17,11 @@ export class SimdArena {
     return new Float32Array(this.memory.buffer, at, Math.max(1, n));
   }
 
+  float64s(n: number): Float64Array {
+    const at = this.take(Math.max(1, n) * 8);
+    return new Float64Array(this.memory.buffer, at, Math.max(1, n));
+  }
+
   uint16s(n: number): Uint16Array {
     const at = this.take(Math.max(1, n) * 2);
     return new Uint16Array(this.memory.buffer, at, Math.max(1, n));

@@ -2,7 +2,7 @@
 // the four lanes, so the edge columns and the remainder take their scalar paths too.
 import { describe, expect, it } from 'vitest';
 import { random } from '../../test/support/kernels.js';
-import { blend, buildPyramid, estimateMotion, guideChroma, type Planes, warp, yccToRgb } from '../steps/clean-kernels.js';
+import { blend, buildPyramid, estimateMotion, gridSteps, guideChroma, type Planes, warp, yccToRgb } from '../steps/clean-kernels.js';
 import { SimdArena } from './arena.js';
 
 function filled(arena: SimdArena, n: number, rand: () => number, scale: number): Float32Array {
@@ -203,6 +203,38 @@ describe('SIMD kernels', () => {
     for (let i = 0; i < 3 * N; i++) moved = Math.max(moved, Math.abs(rgb[i]! - expected[i]!));
     expect(worst).toBeLessThanOrEqual(2);
     expect(moved).toBeLessThanOrEqual(1);
+  });
+
+  it('gridSteps counts, per phase of 8, the steps that peak above both neighbours below 12, and their excess', () => {
+    const W = 29;
+    const H = 19;
+    const N = W * H;
+    const rand = random(13);
+    const arena = new SimdArena();
+    const plane = filled(arena, N, rand, 16);
+    for (const horizontal of [true, false]) {
+      const want = new Array<number>(24).fill(0);
+      const at = (x: number, y: number) => plane[y * W + x]!;
+      for (let y = horizontal ? 0 : 2; y < (horizontal ? H : H - 1); y++) {
+        for (let x = horizontal ? 2 : 0; x < (horizontal ? W - 1 : W); x++) {
+          const [dx, dy] = horizontal ? [1, 0] : [0, 1];
+          const here = Math.abs(at(x, y) - at(x - dx, y - dy));
+          const prev = Math.abs(at(x - dx, y - dy) - at(x - 2 * dx, y - 2 * dy));
+          const next = Math.abs(at(x + dx, y + dy) - at(x, y));
+          const p = (horizontal ? x : y) & 7;
+          want[16 + p]++;
+          if (here > prev && here > next && here < 12) {
+            want[p]++;
+            want[8 + p] += here - 0.5 * (prev + next);
+          }
+        }
+      }
+      const out = [arena.float64s(24), arena.float64s(24)];
+      const a = gridSteps(arena.memory, plane, W, H, horizontal, out[0]!, 0, 7 * W);
+      const b = gridSteps(arena.memory, plane, W, H, horizontal, out[1]!, 7 * W, N);
+      a.forEach((v, i) => expect(v + b[i]!).toBeCloseTo(want[i]!, 3));
+      expect(want.slice(0, 8).every((v) => v > 0)).toBe(true);
+    }
   });
 });
 

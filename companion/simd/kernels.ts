@@ -14,6 +14,7 @@ export interface SimdKernels {
     cur: number, cur1: number, cur2: number, ref: number, ref1: number, ref2: number, width: number, height: number,
     pred: number, out: number, err: number, search: number, y0: number, y1: number,
   ): void;
+  gridSteps(plane: number, width: number, height: number, horizontal: number, out: number, y0: number, y1: number): void;
   guideChroma(srcY: number, srcCb: number, srcCr: number, inv: number, invC: number, width: number, height: number, rgb: number, y0: number, y1: number): void;
   rgbToYcc(rgb: number, y: number, cb: number, cr: number, first: number, end: number): void;
   warp(

@@ -42,9 +42,6 @@ export function yccToRgb(y: Float32Array, cb: Float32Array, cr: Float32Array, rg
   }
 }
 
-/** Steps larger than this (8-bit units) are picture edges, not block edges. */
-const MAX_BLOCK_STEP = 12;
-
 /**
  * How blocky a plane is along one axis (`horizontal`: steps between columns). For each
  * phase 0..7 of an 8-pixel grid: how often the step across that phase is a local peak
@@ -53,45 +50,9 @@ const MAX_BLOCK_STEP = 12;
  * bands can be added up. Strong picture edges do not count, so a grid is found even on
  * pictures with regular structure.
  */
-export function gridSteps(plane: Float32Array, width: number, horizontal: boolean, first: number, end: number): number[] {
-  const sums = new Float64Array(24);
-  const y0 = Math.floor(first / width);
-  const y1 = Math.floor(end / width);
-  if (horizontal) {
-    for (let y = y0; y < y1; y++) {
-      const row = y * width;
-      let prev = Math.abs(plane[row + 1]! - plane[row]!);
-      let here = Math.abs(plane[row + 2]! - plane[row + 1]!);
-      for (let x = 2; x + 1 < width; x++) {
-        const next = Math.abs(plane[row + x + 1]! - plane[row + x]!);
-        const p = x & 7;
-        sums[16 + p]++;
-        if (here > prev && here > next && here < MAX_BLOCK_STEP) {
-          sums[p]++;
-          sums[8 + p] += here - 0.5 * (prev + next);
-        }
-        prev = here;
-        here = next;
-      }
-    }
-  } else {
-    for (let y = Math.max(2, y0); y < y1 && y + 1 < plane.length / width; y++) {
-      const row = y * width;
-      const p = y & 7;
-      for (let x = 0; x < width; x++) {
-        const i = row + x;
-        const here = Math.abs(plane[i]! - plane[i - width]!);
-        const prev = Math.abs(plane[i - width]! - plane[i - 2 * width]!);
-        const next = Math.abs(plane[i + width]! - plane[i]!);
-        sums[16 + p]++;
-        if (here > prev && here > next && here < MAX_BLOCK_STEP) {
-          sums[p]++;
-          sums[8 + p] += here - 0.5 * (prev + next);
-        }
-      }
-    }
-  }
-  return Array.from(sums);
+export function gridSteps(memory: WebAssembly.Memory, plane: Float32Array, width: number, height: number, horizontal: boolean, out: Float64Array, first: number, end: number): number[] {
+  simd(memory).gridSteps(plane.byteOffset, width, height, horizontal ? 1 : 0, out.byteOffset, Math.floor(first / width), Math.floor(end / width));
+  return Array.from(out);
 }
 
 /**

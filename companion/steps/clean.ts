@@ -132,13 +132,14 @@ export function gridFrom(sums: number[]): { phase: number; lift: number; e8: num
   };
 }
 
-async function sumBands(pool: WorkerPool, fn: string, width: number, height: number, head: unknown[], tail: unknown[]): Promise<number[]> {
+/** Runs `fn` in bands, each band's arguments from `args(band)` (with its pixel range after them), and adds up what they return. */
+async function sumBands(pool: WorkerPool, fn: string, width: number, height: number, args: (band: number) => unknown[]): Promise<number[]> {
   const bands = Math.min(pool.size, height);
   const jobs: Promise<number[]>[] = [];
   for (let b = 0; b < bands; b++) {
     const first = Math.floor((height * b) / bands) * width;
     const end = Math.floor((height * (b + 1)) / bands) * width;
-    jobs.push(pool.run<number[]>(KERNEL, fn, [...head, first, end, ...tail]));
+    jobs.push(pool.run<number[]>(KERNEL, fn, [...args(b), first, end]));
   }
   const parts = await Promise.all(jobs);
   return parts[0]!.map((_, i) => parts.reduce((s, p) => s + p[i]!, 0));
@@ -189,6 +190,8 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   // The rgb48 picture where the kernels reach it: a frame on its way in (rgbToYcc), and the
   // output on its way out (guideChroma), one after the other.
   const staging = arena.uint16s(width * height * 3);
+  // gridSteps' sums, one set per band and axis.
+  const gridSums = Array.from({ length: 2 * workers.size }, () => arena.float64s(24));
   let previousIs = -1;
   const pending: Frame[] = [];
   /** Running estimate of the temporal noise (mean squared error of ±1 matches). */
@@ -203,8 +206,8 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
     const { y, cb, cr } = slot.planes;
     await band('rgbToYcc', [arena.memory, frame.data, staging, y, cb, cr]);
     const [h, v] = await Promise.all([
-      sumBands(workers, 'gridSteps', width, height, [y, width, true], []),
-      sumBands(workers, 'gridSteps', width, height, [y, width, false], []),
+      sumBands(workers, 'gridSteps', width, height, (b) => [arena.memory, y, width, height, true, gridSums[2 * b]]),
+      sumBands(workers, 'gridSteps', width, height, (b) => [arena.memory, y, width, height, false, gridSums[2 * b + 1]]),
     ]);
     const gx = gridFrom(h);
     const gy = gridFrom(v);

@@ -8,3 +8,4 @@ export { estimateMotion } from './motion';
 export { guideChroma } from './chroma';
 export { dctShrink } from './dct';
 export { rgbToYcc } from './colour';
+export { gridSteps } from './grid';
