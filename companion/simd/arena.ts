@@ -4,41 +4,50 @@
 // kernel reaches a plane by its byteOffset.
 
 const PAGE = 65536;
+/** WebAssembly's 32-bit addresses reach 4 GiB. */
+const MAX_BYTES = 65536 * PAGE;
 /** The first page is left to the module (AssemblyScript's static data and stack, if it ever has any). */
 const FIRST = PAGE;
 
 export class SimdArena {
-  readonly memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  readonly memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_BYTES / PAGE, shared: true });
   private top = FIRST;
 
   /** A zeroed Float32Array of n samples, 16-byte aligned (whole SIMD lanes) and padded by a vector either side. */
   floats(n: number): Float32Array {
-    const at = this.take(Math.max(1, n) * 4);
-    return new Float32Array(this.memory.buffer, at, Math.max(1, n));
+    return this.view(Float32Array, n);
   }
 
   float64s(n: number): Float64Array {
-    const at = this.take(Math.max(1, n) * 8);
-    return new Float64Array(this.memory.buffer, at, Math.max(1, n));
+    return this.view(Float64Array, n);
   }
 
   uint16s(n: number): Uint16Array {
-    const at = this.take(Math.max(1, n) * 2);
-    return new Uint16Array(this.memory.buffer, at, Math.max(1, n));
+    return this.view(Uint16Array, n);
   }
 
   uint32s(n: number): Uint32Array {
-    const at = this.take(Math.max(1, n) * 4);
-    return new Uint32Array(this.memory.buffer, at, Math.max(1, n));
+    return this.view(Uint32Array, n);
+  }
+
+  private view<T>(Type: { new (buffer: ArrayBufferLike, at: number, length: number): T; BYTES_PER_ELEMENT: number }, n: number): T {
+    const length = Math.max(1, n);
+    const at = this.take(length * Type.BYTES_PER_ELEMENT);
+    return new Type(this.memory.buffer, at, length);
   }
 
   /** Reserves `bytes` and returns their offset; the memory grows first, so read its buffer after. */
   private take(bytes: number): number {
-    // A vector of room before and after, so a kernel reading 4 lanes from a row's end stays in the arena.
+    // A vector of room before and after, so a kernel reading 4 lanes from a row's end stays
+    // in the arena. Plain arithmetic, not bit masks: offsets pass 2^31 at 4K.
     const at = this.top + 16;
-    this.top = (at + bytes + 16 + 15) & ~15;
-    const pages = Math.ceil(this.top / PAGE) - this.memory.buffer.byteLength / PAGE;
-    if (pages > 0) this.memory.grow(pages);
+    const top = Math.ceil((at + bytes + 16) / 16) * 16;
+    const pages = Math.ceil(top / PAGE) - this.memory.buffer.byteLength / PAGE;
+    if (pages > 0) {
+      if (top > MAX_BYTES) throw new Error('the picture is too large for the clean step: its planes would pass the 4 GiB its SIMD kernels can address (try a lighter strength or a smaller frame size)');
+      this.memory.grow(pages);
+    }
+    this.top = top;
     return at;
   }
 }

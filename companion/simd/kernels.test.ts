@@ -18,6 +18,16 @@ const planes = (arena: SimdArena, n: number, rand: () => number): Planes => ({
 });
 
 describe('SIMD kernels', () => {
+  it('keep their planes in an arena past 2 GiB of offsets, and refuse past 4 GiB with a clear error', () => {
+    const arena = new SimdArena();
+    const big = arena.floats(2 ** 29 + 5);
+    const after = arena.floats(8);
+    expect(after.byteOffset).toBeGreaterThan(2 ** 31);
+    expect(after.byteOffset % 16).toBe(0);
+    expect(big.byteOffset % 16).toBe(0);
+    expect(() => arena.floats(2 ** 29)).toThrow(/too large for the clean step.*4 GiB/);
+  });
+
   it('blend weights each match by base × exp(−3x3 mean difference / h²), clamped at the edges, none past e^-6', () => {
     const W = 13;
     const H = 6;
