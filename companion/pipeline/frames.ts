@@ -31,5 +31,16 @@ export async function inBands(
     const end = Math.floor((height * (b + 1)) / bands) * width;
     jobs.push(pool.run(module, fn, [...head, first, end, ...tail]));
   }
-  await Promise.all(jobs);
+  await allDone(jobs);
+}
+
+/**
+ * Promise.all that waits for every job before it fails: a failed band must not leave the
+ * others still writing into memory that its caller then frees or reuses.
+ */
+export async function allDone<T>(jobs: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(jobs);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }

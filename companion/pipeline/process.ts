@@ -106,9 +106,10 @@ export async function processClip(request: ProcessRequest): Promise<ProcessResul
     void encoder?.stop();
   };
   request.signal?.addEventListener('abort', abort);
+  let chain: StepChain | undefined;
   try {
     if (request.signal?.aborted) throw new CancelledError();
-    const chain = await StepChain.create(steps, media, media, request.stateDir, workers);
+    chain = await StepChain.create(steps, media, media, request.stateDir, workers);
     const { width, height } = chain;
     encoder = new FrameEncoder({
       media, codec, width, height, firstFrame: range.firstFrame, count: range.count, timecode,
@@ -193,6 +194,8 @@ export async function processClip(request: ProcessRequest): Promise<ProcessResul
     return result;
   } catch (error) {
     decoder?.kill();
+    // The steps' memory goes back for the next job (closing twice is harmless).
+    await chain?.close().catch(() => undefined);
     await encoder?.stop();
     await removeQuietly(tempPath);
     throw request.signal?.aborted ? new CancelledError() : error;

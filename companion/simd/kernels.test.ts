@@ -18,6 +18,17 @@ const planes = (arena: SimdArena, n: number, rand: () => number): Planes => ({
 });
 
 describe('SIMD kernels', () => {
+  it('reuse an arena given back, from its start, rather than make another', () => {
+    const arena = SimdArena.take();
+    const first = arena.floats(1000);
+    arena.giveBack();
+    const again = SimdArena.take();
+    expect(again).toBe(arena);
+    expect(again.floats(1000).byteOffset).toBe(first.byteOffset);
+    expect(SimdArena.take()).not.toBe(arena);
+    again.giveBack();
+  });
+
   it('keep their planes in an arena past 2 GiB of offsets, and refuse past 4 GiB with a clear error', () => {
     const arena = new SimdArena();
     const big = arena.floats(2 ** 29 + 5);

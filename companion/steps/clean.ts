@@ -13,7 +13,7 @@
 //   medium  ±2 frames, 8x8 + 4x4 deblocking, 4 DCT grids
 //   strong  ±3 frames, firmer deblocking and weights, 8 DCT grids, higher thresholds
 import { type CleanStep, CleanStepSchema } from '../../src/protocol/recipe.js';
-import { inBands } from '../pipeline/frames.js';
+import { allDone, inBands } from '../pipeline/frames.js';
 import type { WorkerPool } from '../pipeline/workers.js';
 import { SimdArena } from '../simd/arena.js';
 import { dctNoise, type DeblockParams, type Planes, type Pyramid } from './clean-kernels.js';
@@ -141,7 +141,7 @@ async function sumBands(pool: WorkerPool, fn: string, width: number, height: num
     const end = Math.floor((height * (b + 1)) / bands) * width;
     jobs.push(pool.run<number[]>(KERNEL, fn, [...args(b), first, end]));
   }
-  const parts = await Promise.all(jobs);
+  const parts = await allDone(jobs);
   return parts[0]!.map((_, i) => parts.reduce((s, p) => s + p[i]!, 0));
 }
 
@@ -161,7 +161,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   const radius = width >= 32 && height >= 32 && frames > 1 ? s.radius : 0;
   const size = 2 * radius + 1;
   // Every plane lives in one arena, where the SIMD kernels reach it.
-  const arena = new SimdArena();
+  const arena = SimdArena.take();
   const sharedFloats = (n: number) => arena.floats(n);
   const slots: Slot[] = Array.from({ length: size }, () => newSlot(arena, width, height));
   const bw = Math.ceil(width / 8);
@@ -205,7 +205,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
     const slot = slots[index % size]!;
     const { y, cb, cr } = slot.planes;
     await band('rgbToYcc', [arena.memory, frame.data, staging, y, cb, cr]);
-    const [h, v] = await Promise.all([
+    const [h, v] = await allDone([
       sumBands(workers, 'gridSteps', width, height, (b) => [arena.memory, y, width, height, true, gridSums[2 * b]]),
       sumBands(workers, 'gridSteps', width, height, (b) => [arena.memory, y, width, height, false, gridSums[2 * b + 1]]),
     ]);
@@ -297,7 +297,12 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
     return frame;
   }
 
-  return slidingWindow('clean', width, height, radius, { take: ingest, release: emit });
+  let open = true;
+  const giveBack = () => {
+    if (open) arena.giveBack();
+    open = false;
+  };
+  return slidingWindow('clean', width, height, radius, { take: ingest, release: emit, close: giveBack });
 }
 
 export const cleanStep: StepDefinition<CleanStep> = {

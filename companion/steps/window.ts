@@ -8,6 +8,8 @@ export interface TemporalStep {
   take(frame: Frame, index: number): Promise<void>;
   /** Releases frame `index`, with `taken` frames in so far (so index + radius < taken unless at the end). */
   release(index: number, taken: number): Promise<Frame>;
+  /** Lets go of what the step holds, once nothing runs on it any more. */
+  close?(): void;
 }
 
 export function slidingWindow(name: string, width: number, height: number, radius: number, step: TemporalStep): StepInstance {
@@ -26,6 +28,6 @@ export function slidingWindow(name: string, width: number, height: number, radiu
       return drain(radius);
     },
     flush: () => drain(0),
-    close: async () => undefined,
+    close: async () => step.close?.(),
   };
 }
