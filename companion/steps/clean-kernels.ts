@@ -3,6 +3,8 @@
 // it likes and writes only the rows [first, end) of its band (in pixels, whole rows), or,
 // for the block kernels, only the blocks whose top row lies in the band, so bands never
 // race. Planes are float32 in 8-bit units (0..255) so thresholds read like 8-bit codes.
+// The heavy kernels are WebAssembly SIMD (../simd/assembly/): their entries here pass the
+// addresses of arrays in a SimdArena's memory. Deblocking and the pyramid stay JavaScript.
 
 import { simd } from '../simd/kernels.js';
 import { DCT_SCALE, fdct8x8 } from './clean-dct.js';

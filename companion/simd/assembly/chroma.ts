@@ -4,13 +4,7 @@
 // rgb48. Four pixels at a time inside the picture, one at a time within two of its edges.
 import { expNeg, expNeg4 } from './exp';
 
-// BT.709, full range, as steps/clean-kernels.ts.
-const KR: f32 = 0.2126;
-const KB: f32 = 0.0722;
-const KG: f32 = 1 - KR - KB;
-const FROM_CB: f32 = 2 * (1 - KB);
-const FROM_CR: f32 = 2 * (1 - KR);
-const TO_16BIT: f32 = 65535.0 / 255.0;
+import { CB_SCALE, CR_SCALE, KB, KG, KR, TO_16BIT } from './bt709';
 
 @inline
 function to16(v: f32): u16 {
@@ -54,8 +48,8 @@ export function guideChroma(
           scr = f32x4.add(scr, f32x4.mul(w, ncr));
           sw = f32x4.add(sw, w);
         }
-        const r = f32x4.add(l, f32x4.mul(f32x4.div(scr, sw), f32x4.splat(FROM_CR)));
-        const b = f32x4.add(l, f32x4.mul(f32x4.div(scb, sw), f32x4.splat(FROM_CB)));
+        const r = f32x4.add(l, f32x4.div(f32x4.div(scr, sw), f32x4.splat(CR_SCALE)));
+        const b = f32x4.add(l, f32x4.div(f32x4.div(scb, sw), f32x4.splat(CB_SCALE)));
         const g = f32x4.div(f32x4.sub(f32x4.sub(l, f32x4.mul(f32x4.splat(KR), r)), f32x4.mul(f32x4.splat(KB), b)), f32x4.splat(KG));
         const out = rgb + (<usize>(start + x) * 6);
         store4(out, r, g, b);
@@ -118,8 +112,8 @@ function pixel(srcY: usize, srcCb: usize, srcCr: usize, inv: f32, invC: f32, wid
     cb = scb / sw;
     cr = scr / sw;
   }
-  const r = l + cr * FROM_CR;
-  const b = l + cb * FROM_CB;
+  const r = l + cr / CR_SCALE;
+  const b = l + cb / CB_SCALE;
   const g = (l - KR * r - KB * b) / KG;
   const out = rgb + <usize>p * 6;
   store<u16>(out, to16(r));

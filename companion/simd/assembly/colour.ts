@@ -2,12 +2,7 @@
 // (see steps/clean-kernels.ts, rgbToYcc): four pixels at a time, their 12 samples gathered
 // into one channel each by byte shuffles.
 
-const KR: f32 = 0.2126;
-const KB: f32 = 0.0722;
-const KG: f32 = 1 - KR - KB;
-const CB_SCALE: f32 = 1 / (2 * (1 - KB));
-const CR_SCALE: f32 = 1 / (2 * (1 - KR));
-const TO_8BIT: f32 = 255.0 / 65535.0;
+import { CB_SCALE, CR_SCALE, KB, KG, KR, TO_8BIT } from './bt709';
 
 @inline
 function toFloat(v: v128): v128 {

@@ -46,6 +46,17 @@ function one(out: usize, p: i32, prev: f32, here: f32, next: f32): void {
   }
 }
 
+/** One sample of a row at column x (phase x & 7): the step into x against those into x − 1 and x + 1. */
+@inline
+function column(out: usize, row: usize, x: i32): void {
+  const a = row + (<usize>(x - 2) << 2);
+  const p0 = load<f32>(a);
+  const p1 = load<f32>(a, 4);
+  const p2 = load<f32>(a, 8);
+  const p3 = load<f32>(a, 12);
+  one(out, x & 7, abs(p1 - p0), abs(p2 - p1), abs(p3 - p2));
+}
+
 /**
  * Writes [peaks ×8, excess ×8, samples ×8] (f64) for rows [y0, y1) to `out`:
  * `horizontal`, steps between columns; else between rows.
@@ -58,7 +69,7 @@ export function gridSteps(plane: usize, width: i32, height: i32, horizontal: boo
       const row = plane + (<usize>(y * width) << 2);
       let x = 2;
       // Up to the first whole group of eight (x a multiple of 8), one at a time.
-      for (; x < 8 && x + 1 < width; x++) one(out, x & 7, abs(load<f32>(row + (<usize>(x - 1) << 2)) - load<f32>(row + (<usize>(x - 2) << 2))), abs(load<f32>(row + (<usize>x << 2)) - load<f32>(row + (<usize>(x - 1) << 2))), abs(load<f32>(row + (<usize>(x + 1) << 2)) - load<f32>(row + (<usize>x << 2))));
+      for (; x < 8 && x + 1 < width; x++) column(out, row, x);
       let pA = f32x4.splat(0); let pB = f32x4.splat(0);
       let eA = f32x4.splat(0); let eB = f32x4.splat(0);
       let n = 0;
@@ -81,7 +92,7 @@ export function gridSteps(plane: usize, width: i32, height: i32, horizontal: boo
       addOut(out, 8, eA); addOut(out, 12, eB);
       const samples = f32x4.splat(<f32>n);
       addOut(out, 16, samples); addOut(out, 20, samples);
-      for (; x + 1 < width; x++) one(out, x & 7, abs(load<f32>(row + (<usize>(x - 1) << 2)) - load<f32>(row + (<usize>(x - 2) << 2))), abs(load<f32>(row + (<usize>x << 2)) - load<f32>(row + (<usize>(x - 1) << 2))), abs(load<f32>(row + (<usize>(x + 1) << 2)) - load<f32>(row + (<usize>x << 2))));
+      for (; x + 1 < width; x++) column(out, row, x);
     }
     return;
   }
