@@ -162,31 +162,30 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   const size = 2 * radius + 1;
   // Every plane lives in one arena, where the SIMD kernels reach it.
   const arena = SimdArena.take();
-  const sharedFloats = (n: number) => arena.floats(n);
   const slots: Slot[] = Array.from({ length: size }, () => newSlot(arena, width, height));
   const bw = Math.ceil(width / 8);
   const bh = Math.ceil(height / 8);
   // One field (and its error) per neighbour offset, reused from frame to frame as the predictor.
   const offsets = Array.from({ length: 2 * radius }, (_, i) => (i < radius ? i - radius : i - radius + 1));
-  const fields = offsets.map(() => sharedFloats(bw * bh * 2));
-  const errors = offsets.map(() => sharedFloats(bw * bh));
+  const fields = offsets.map(() => arena.floats(bw * bh * 2));
+  const errors = offsets.map(() => arena.floats(bw * bh));
   const haveField = offsets.map(() => false);
-  const planes = (n = width * height): Planes => ({ y: sharedFloats(n), cb: sharedFloats(n), cr: sharedFloats(n) });
+  const planes = (n = width * height): Planes => ({ y: arena.floats(n), cb: arena.floats(n), cr: arena.floats(n) });
   // The temporal average's buffers; a single frame (a preview) needs none, and zero-filling
   // them took longer than cleaning it.
   const temporal = radius > 0 ? width * height : 0;
   const preds = offsets.map(() => planes());
-  const diffs = offsets.map(() => sharedFloats(width * height));
+  const diffs = offsets.map(() => arena.floats(width * height));
   let fused = planes(temporal);
   const shrunk = planes();
   // The previous output, its motion-compensated copy and difference, for the recursive part.
   let previous = planes(temporal);
   const previousPred = planes(temporal);
-  const previousDiff = sharedFloats(temporal);
+  const previousDiff = arena.floats(temporal);
   // A farther neighbour's predictor, and blend's list of matches (their plane addresses) and weights.
-  const scaled = sharedFloats(bw * bh * 2);
+  const scaled = arena.floats(bw * bh * 2);
   const matches = arena.uint32s(4 * size);
-  const weights = sharedFloats(size);
+  const weights = arena.floats(size);
   // The rgb48 picture where the kernels reach it: a frame on its way in (rgbToYcc), and the
   // output on its way out (guideChroma), one after the other.
   const staging = arena.uint16s(width * height * 3);
