@@ -2,7 +2,7 @@
 // chroma sample becomes the mean of itself (weight 2) and its 8 neighbours two samples away,
 // each weighted by exp(−(luma difference² · inv + colour difference² · invC)); then back to
 // rgb48. Four pixels at a time inside the picture, one at a time within two of its edges.
-import { expNeg, expNeg4 } from './exp';
+import { expNeg, exp2Neg4, LOG2E } from './exp';
 
 import { CB_SCALE, CR_SCALE, KB, KG, KR, TO_16BIT } from './bt709';
 
@@ -12,12 +12,27 @@ function to16(v: f32): u16 {
   return x <= 0 ? 0 : x >= 65535 ? 65535 : <u16>(<i32>x);
 }
 
+/** The weight of the neighbour at byte offset q, exp(−(luma difference² · inv + colour difference² · invC)), as 2^(…) with the factors scaled by −log2 e. */
+@inline
+function weight(srcY: usize, srcCb: usize, srcCr: usize, q: usize, l: v128, cb: v128, cr: v128, vInv: v128, vInvC: v128): v128 {
+  const d = f32x4.sub(v128.load(srcY + q), l);
+  const db = f32x4.sub(v128.load(srcCb + q), cb);
+  const dr = f32x4.sub(v128.load(srcCr + q), cr);
+  return exp2Neg4(f32x4.add(f32x4.mul(f32x4.mul(d, d), vInv), f32x4.mul(f32x4.add(f32x4.mul(db, db), f32x4.mul(dr, dr)), vInvC)));
+}
+
+/** acc + w × the four samples at `at`. */
+@inline
+function madd(acc: v128, w: v128, at: usize): v128 {
+  return f32x4.add(acc, f32x4.mul(w, v128.load(at)));
+}
+
 export function guideChroma(
   srcY: usize, srcCb: usize, srcCr: usize, inv: f32, invC: f32, width: i32, height: i32, rgb: usize, y0: i32, y1: i32,
 ): void {
   const row = <isize>width << 2;
-  const vInv = f32x4.splat(inv);
-  const vInvC = f32x4.splat(invC);
+  const vInv = f32x4.splat(inv * LOG2E);
+  const vInvC = f32x4.splat(invC * LOG2E);
   for (let y = y0; y < y1; y++) {
     const start = y * width;
     let x = 0;
@@ -31,23 +46,27 @@ export function guideChroma(
         let scb = f32x4.add(cb, cb);
         let scr = f32x4.add(cr, cr);
         let sw = f32x4.splat(2);
-        for (let k = 0; k < 8; k++) {
-          // Neighbours two samples away: the 5x5 window's corners, edge centres.
-          const dy: isize = k < 3 ? -2 : k < 5 ? 0 : 2;
-          const dx: isize = k == 0 || k == 3 || k == 5 ? -2 : k == 1 || k == 6 ? 0 : 2;
-          const q = o + dy * row + (dx << 2);
-          const nl = v128.load(srcY + q);
-          const ncb = v128.load(srcCb + q);
-          const ncr = v128.load(srcCr + q);
-          const d = f32x4.sub(nl, l);
-          const db = f32x4.sub(ncb, cb);
-          const dr = f32x4.sub(ncr, cr);
-          const e = f32x4.add(f32x4.mul(f32x4.mul(d, d), vInv), f32x4.mul(f32x4.add(f32x4.mul(db, db), f32x4.mul(dr, dr)), vInvC));
-          const w = expNeg4(e);
-          scb = f32x4.add(scb, f32x4.mul(w, ncb));
-          scr = f32x4.add(scr, f32x4.mul(w, ncr));
-          sw = f32x4.add(sw, w);
-        }
+        // Neighbours two samples away: the 5x5 window's corners and edge centres, written out:
+        // as a loop over them, V8 ran this kernel 1.3x slower.
+        const up = o - 2 * row;
+        const down = o + 2 * row;
+        let q: usize, w: v128;
+        q = up - 8; w = weight(srcY, srcCb, srcCr, q, l, cb, cr, vInv, vInvC);
+        scb = madd(scb, w, srcCb + q); scr = madd(scr, w, srcCr + q); sw = f32x4.add(sw, w);
+        q = up; w = weight(srcY, srcCb, srcCr, q, l, cb, cr, vInv, vInvC);
+        scb = madd(scb, w, srcCb + q); scr = madd(scr, w, srcCr + q); sw = f32x4.add(sw, w);
+        q = up + 8; w = weight(srcY, srcCb, srcCr, q, l, cb, cr, vInv, vInvC);
+        scb = madd(scb, w, srcCb + q); scr = madd(scr, w, srcCr + q); sw = f32x4.add(sw, w);
+        q = o - 8; w = weight(srcY, srcCb, srcCr, q, l, cb, cr, vInv, vInvC);
+        scb = madd(scb, w, srcCb + q); scr = madd(scr, w, srcCr + q); sw = f32x4.add(sw, w);
+        q = o + 8; w = weight(srcY, srcCb, srcCr, q, l, cb, cr, vInv, vInvC);
+        scb = madd(scb, w, srcCb + q); scr = madd(scr, w, srcCr + q); sw = f32x4.add(sw, w);
+        q = down - 8; w = weight(srcY, srcCb, srcCr, q, l, cb, cr, vInv, vInvC);
+        scb = madd(scb, w, srcCb + q); scr = madd(scr, w, srcCr + q); sw = f32x4.add(sw, w);
+        q = down; w = weight(srcY, srcCb, srcCr, q, l, cb, cr, vInv, vInvC);
+        scb = madd(scb, w, srcCb + q); scr = madd(scr, w, srcCr + q); sw = f32x4.add(sw, w);
+        q = down + 8; w = weight(srcY, srcCb, srcCr, q, l, cb, cr, vInv, vInvC);
+        scb = madd(scb, w, srcCb + q); scr = madd(scr, w, srcCr + q); sw = f32x4.add(sw, w);
         const r = f32x4.add(l, f32x4.div(f32x4.div(scr, sw), f32x4.splat(CR_SCALE)));
         const b = f32x4.add(l, f32x4.div(f32x4.div(scb, sw), f32x4.splat(CB_SCALE)));
         const g = f32x4.div(f32x4.sub(f32x4.sub(l, f32x4.mul(f32x4.splat(KR), r)), f32x4.mul(f32x4.splat(KB), b)), f32x4.splat(KG));
@@ -64,23 +83,14 @@ export function guideChroma(
 function store4(out: usize, r: v128, g: v128, b: v128): void {
   const k = f32x4.splat(TO_16BIT);
   const half = f32x4.splat(0.5);
-  const top = f32x4.splat(65535);
-  const zero = f32x4.splat(0);
-  const ri = i32x4.trunc_sat_f32x4_s(f32x4.min(top, f32x4.max(zero, f32x4.add(f32x4.mul(r, k), half))));
-  const gi = i32x4.trunc_sat_f32x4_s(f32x4.min(top, f32x4.max(zero, f32x4.add(f32x4.mul(g, k), half))));
-  const bi = i32x4.trunc_sat_f32x4_s(f32x4.min(top, f32x4.max(zero, f32x4.add(f32x4.mul(b, k), half))));
-  store<u16>(out, <u16>i32x4.extract_lane(ri, 0));
-  store<u16>(out, <u16>i32x4.extract_lane(gi, 0), 2);
-  store<u16>(out, <u16>i32x4.extract_lane(bi, 0), 4);
-  store<u16>(out, <u16>i32x4.extract_lane(ri, 1), 6);
-  store<u16>(out, <u16>i32x4.extract_lane(gi, 1), 8);
-  store<u16>(out, <u16>i32x4.extract_lane(bi, 1), 10);
-  store<u16>(out, <u16>i32x4.extract_lane(ri, 2), 12);
-  store<u16>(out, <u16>i32x4.extract_lane(gi, 2), 14);
-  store<u16>(out, <u16>i32x4.extract_lane(bi, 2), 16);
-  store<u16>(out, <u16>i32x4.extract_lane(ri, 3), 18);
-  store<u16>(out, <u16>i32x4.extract_lane(gi, 3), 20);
-  store<u16>(out, <u16>i32x4.extract_lane(bi, 3), 22);
+  // Truncation after +0.5 rounds; the unsigned narrowing clamps to 0..65535.
+  const ri = i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(r, k), half));
+  const gi = i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(g, k), half));
+  const bi = i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(b, k), half));
+  const rg = i16x8.narrow_i32x4_u(ri, gi);
+  const bb = i16x8.narrow_i32x4_u(bi, bi);
+  v128.store(out, i8x16.shuffle(rg, bb, 0, 1, 8, 9, 16, 17, 2, 3, 10, 11, 18, 19, 4, 5, 12, 13));
+  store<i64>(out, i64x2.extract_lane(i8x16.shuffle(rg, bb, 20, 21, 6, 7, 14, 15, 22, 23, 0, 1, 2, 3, 4, 5, 6, 7), 0), 16);
 }
 
 /** One pixel; neighbours off the picture are left out. */
