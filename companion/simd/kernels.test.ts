@@ -2,7 +2,9 @@
 // the four lanes, so the edge columns and the remainder take their scalar paths too.
 import { describe, expect, it } from 'vitest';
 import { random } from '../../test/support/kernels.js';
-import { blend, buildPyramid, estimateMotion, gridSteps, guideChroma, type Planes, warp, yccToRgb } from '../steps/clean-kernels.js';
+import {
+  blend, buildPyramid, deblockColumns, deblockRows, estimateMotion, gridSteps, guideChroma, type Planes, warp, yccToRgb,
+} from '../steps/clean-kernels.js';
 import { SimdArena } from './arena.js';
 
 function filled(arena: SimdArena, n: number, rand: () => number, scale: number): Float32Array {
@@ -257,5 +259,69 @@ describe('SIMD kernels', () => {
       expect(want.slice(0, 8).every((v) => v > 0)).toBe(true);
     }
   });
+
+  it('deblocking ramps out the small steps of a block grid where both sides are smooth, edge by edge as a plain filter does', () => {
+    const W = 45;
+    const H = 37;
+    const N = W * H;
+    const rand = random(17);
+    const d = { phaseX: 3, phaseY: 5, t8: 6, t4: 4, tc: 4.5 };
+    // A gradient with an offset per 4x4 block of the grid (some too large to be quantisation) and faint noise.
+    const offsets = Array.from({ length: 200 }, () => (rand() - 0.5) * 14);
+    const arena = new SimdArena();
+    const p = planes(arena, N, rand);
+    for (const [c, plane] of [p.y, p.cb, p.cr].entries()) {
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const block = (((y - d.phaseY + 8) >> 2) * 13 + ((x - d.phaseX + 8) >> 2) + 7 * c) % offsets.length;
+          plane[y * W + x] = 100 + 0.3 * x + 0.2 * y + offsets[block]! + (rand() - 0.5) * 0.4;
+        }
+      }
+    }
+    const want = { y: p.y.slice(), cb: p.cb.slice(), cr: p.cr.slice() };
+    const input = p.y.slice();
+    // Two bands a pass, as the worker pool runs it.
+    const split = 17 * W;
+    deblockRows(arena.memory, p, W, d, 0, split);
+    deblockRows(arena.memory, p, W, d, split, N);
+    for (const four of [false, true]) {
+      deblockColumns(arena.memory, p, W, H, d, four, 0, split);
+      deblockColumns(arena.memory, p, W, H, d, four, split, N);
+    }
+    for (let y = 0; y < H; y++) {
+      for (let x = ((d.phaseX - 4) & 7) + 4; x + 4 <= W; x += 8) {
+        smoothEdge(want.y, y * W + x, 1, 4, d.t8);
+        smoothEdge(want.cb, y * W + x, 1, 4, d.tc);
+        smoothEdge(want.cr, y * W + x, 1, 4, d.tc);
+      }
+      for (let x = (d.phaseX & 7) + 4; x + 3 <= W; x += 8) smoothEdge(want.y, y * W + x, 1, 2, d.t4);
+    }
+    for (let e = ((d.phaseY - 4) & 7) + 4; e + 4 <= H; e += 8) {
+      for (let x = 0; x < W; x++) {
+        smoothEdge(want.y, e * W + x, W, 4, d.t8);
+        smoothEdge(want.cb, e * W + x, W, 4, d.tc);
+        smoothEdge(want.cr, e * W + x, W, 4, d.tc);
+      }
+    }
+    for (let e = (d.phaseY & 7) + 4; e + 2 < H; e += 8) for (let x = 0; x < W; x++) smoothEdge(want.y, e * W + x, W, 2, d.t4);
+    let worst = 0;
+    for (const c of ['y', 'cb', 'cr'] as const) for (let i = 0; i < N; i++) worst = Math.max(worst, Math.abs(p[c][i]! - want[c][i]!));
+    expect(worst).toBeLessThan(1e-3);
+    expect(p.y.filter((v, i) => Math.abs(v - input[i]!) > 0.01).length).toBeGreaterThan(N / 4);
+  });
 });
 
+/**
+ * The plain deblocking filter at one edge, between a[at - s] and a[at]: a step that is
+ * small against t, with sides no rougher than 1.5 t, is taken out as a ramp over `reach`
+ * samples each side, scaled down as the step nears t and as the sides roughen.
+ */
+function smoothEdge(a: Float32Array, at: number, s: number, reach: number, t: number): void {
+  const [p2, p1, p0, q0, q1, q2] = [-3, -2, -1, 0, 1, 2].map((j) => a[at + j * s]!) as [number, number, number, number, number, number];
+  const step = q0 - p0 - 0.5 * (p0 - p1 + (q1 - q0));
+  const mag = Math.abs(step);
+  const rough = Math.abs(p0 - p1) + Math.abs(q1 - q0) + Math.abs(p2 - p1) + Math.abs(q2 - q1);
+  if (mag < 0.25 || mag >= t || rough > 1.5 * t) return;
+  const k = step * (1 - mag / t) * (1 - rough / (1.5 * t));
+  for (let j = 0; j < 2 * reach; j++) a[at + (j - reach) * s] += k * ((j + 0.5) / (2 * reach) - (j >= reach ? 1 : 0));
+}

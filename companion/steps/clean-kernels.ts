@@ -4,7 +4,7 @@
 // for the block kernels, only the blocks whose top row lies in the band, so bands never
 // race. Planes are float32 in 8-bit units (0..255) so thresholds read like 8-bit codes.
 // The heavy kernels are WebAssembly SIMD (../simd/assembly/): their entries here pass the
-// addresses of arrays in a SimdArena's memory. Deblocking and the pyramid stay JavaScript.
+// addresses of arrays in a SimdArena's memory. The pyramid stays JavaScript.
 
 import { simd } from '../simd/kernels.js';
 import { DCT_SCALE, fdct8x8 } from './clean-dct.js';
@@ -57,31 +57,6 @@ export function gridSteps(memory: WebAssembly.Memory, plane: Float32Array, width
   return Array.from(out);
 }
 
-/**
- * Removes the step at one block edge between a[-1] and a[0] (stride `s`), spread as a ramp
- * over `reach` pixels each side, when the step looks like quantisation, not picture: small
- * against `t` and the two sides smooth. The correction fades out as the step nears `t`.
- */
-function smoothEdge(a: Float32Array, at: number, s: number, reach: number, t: number, flat: number): void {
-  const p0 = a[at - s]!;
-  const q0 = a[at]!;
-  const p1 = a[at - 2 * s]!;
-  const q1 = a[at + s]!;
-  // The step beyond what the slopes either side would predict.
-  const step = q0 - p0 - 0.5 * (p0 - p1 + (q1 - q0));
-  const mag = Math.abs(step);
-  if (mag < 0.25 || mag >= t) return;
-  const rough = Math.abs(p0 - p1) + Math.abs(q1 - q0) + Math.abs(a[at - 3 * s]! - p1) + Math.abs(a[at + 2 * s]! - q1);
-  if (rough > flat) return;
-  const fade = 1 - mag / t;
-  const k = step * fade * (1 - rough / flat);
-  // Linear ramp from the outermost p pixel to the outermost q pixel, minus the step.
-  const n = 2 * reach;
-  for (let j = 0; j < n; j++) {
-    a[at + (j - reach) * s] += k * ((j + 0.5) / n - (j >= reach ? 1 : 0));
-  }
-}
-
 /** Deblocking parameters of one frame; strengths 0 leave a grid alone. */
 export interface DeblockParams {
   /** Grid phase: block edges lie before columns/rows x with (x - phase) % 8 == 0. */
@@ -93,54 +68,24 @@ export interface DeblockParams {
   tc: number;
 }
 
-/** Filters the vertical block edges (steps along rows) of the band's rows, in place. */
-export function deblockRows(y: Float32Array, cb: Float32Array, cr: Float32Array, width: number, d: DeblockParams, first: number, end: number): void {
-  const y0 = Math.floor(first / width);
-  const y1 = Math.floor(end / width);
-  for (let row = y0; row < y1; row++) {
-    const base = row * width;
-    for (let x = ((d.phaseX - 4) & 7) + 4; x + 4 <= width; x += 8) {
-      if (d.t8 > 0) smoothEdge(y, base + x, 1, 4, d.t8, d.t8 * 1.5);
-      if (d.tc > 0) {
-        smoothEdge(cb, base + x, 1, 4, d.tc, d.tc * 1.5);
-        smoothEdge(cr, base + x, 1, 4, d.tc, d.tc * 1.5);
-      }
-    }
-    if (d.t4 > 0) {
-      for (let x = (d.phaseX & 7) + 4; x + 3 <= width; x += 8) {
-        if (x >= 3) smoothEdge(y, base + x, 1, 2, d.t4, d.t4 * 1.5);
-      }
-    }
-  }
+/**
+ * Filters the vertical block edges (steps along rows) of the band's rows, in place: a step
+ * that looks like quantisation, not picture (small against the threshold, both sides
+ * smooth), is removed as a ramp over 4 pixels each side (2 on the 4-grid), fading out as
+ * the step nears the threshold.
+ */
+export function deblockRows(memory: WebAssembly.Memory, p: Planes, width: number, d: DeblockParams, first: number, end: number): void {
+  simd(memory).deblockRows(p.y.byteOffset, p.cb.byteOffset, p.cr.byteOffset, width, d.phaseX, d.t8, d.t4, d.tc, Math.floor(first / width), Math.floor(end / width));
 }
 
 /**
  * Filters the horizontal block edges of one grid (`four`: the 4-grid between 8-grid edges),
- * in place. An edge belongs to the band that holds its first row below; an edge's filter
- * reaches at most 4 rows each side, so edges 8 rows apart never touch the same rows.
+ * in place. An edge belongs to the band that holds its first row below.
  */
-export function deblockColumns(y: Float32Array, cb: Float32Array, cr: Float32Array, width: number, height: number, d: DeblockParams, four: boolean, first: number, end: number): void {
-  const y0 = Math.floor(first / width);
-  const y1 = Math.floor(end / width);
-  const start = four ? (d.phaseY & 7) + 4 : ((d.phaseY - 4) & 7) + 4;
-  for (let e = start; e < y1; e += 8) {
-    if (e < y0) continue;
-    if (four) {
-      if (e < 3 || e + 2 >= height || d.t4 <= 0) continue;
-      const base = e * width;
-      for (let x = 0; x < width; x++) smoothEdge(y, base + x, width, 2, d.t4, d.t4 * 1.5);
-      continue;
-    }
-    if (e + 4 > height) continue;
-    const base = e * width;
-    for (let x = 0; x < width; x++) {
-      if (d.t8 > 0) smoothEdge(y, base + x, width, 4, d.t8, d.t8 * 1.5);
-      if (d.tc > 0) {
-        smoothEdge(cb, base + x, width, 4, d.tc, d.tc * 1.5);
-        smoothEdge(cr, base + x, width, 4, d.tc, d.tc * 1.5);
-      }
-    }
-  }
+export function deblockColumns(memory: WebAssembly.Memory, p: Planes, width: number, height: number, d: DeblockParams, four: boolean, first: number, end: number): void {
+  simd(memory).deblockColumns(
+    p.y.byteOffset, p.cb.byteOffset, p.cr.byteOffset, width, height, d.phaseY, d.t8, d.t4, d.tc, four ? 1 : 0, Math.floor(first / width), Math.floor(end / width),
+  );
 }
 
 /** A frame's luma at full, half and quarter resolution (box-filtered), for motion search. */

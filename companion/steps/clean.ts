@@ -217,9 +217,9 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
     const t = (e: number) => (e > 0.08 ? Math.min(24, Math.max(2, s.deblock * e + 1.5)) : 0);
     const params: DeblockParams = { phaseX: gx.phase, phaseY: gy.phase, t8: t(e8), t4: s.deblock4 ? t(e4) : 0, tc: t(e8) * 0.75 };
     if (params.t8 > 0 || params.t4 > 0) {
-      await band('deblockRows', [y, cb, cr, width, params]);
-      await band('deblockColumns', [y, cb, cr, width, height, params, false]);
-      if (params.t4 > 0) await band('deblockColumns', [y, cb, cr, width, height, params, true]);
+      await band('deblockRows', [arena.memory, slot.planes, width, params]);
+      await band('deblockColumns', [arena.memory, slot.planes, width, height, params, false]);
+      if (params.t4 > 0) await band('deblockColumns', [arena.memory, slot.planes, width, height, params, true]);
     }
     if (radius > 0) await band('buildPyramid', [slot.pyramid, width, height]);
     pending.push(frame);

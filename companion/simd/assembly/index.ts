@@ -9,3 +9,4 @@ export { guideChroma } from './chroma';
 export { dctShrink } from './dct';
 export { rgbToYcc } from './colour';
 export { gridSteps } from './grid';
+export { deblockColumns, deblockRows } from './deblock';
