@@ -132,6 +132,29 @@ describe('SIMD kernels', () => {
     expect(worst).toBeLessThan(1e-3);
   });
 
+  it('buildPyramid fills the half and quarter levels with 2x2 and 4x4 box means, each coarse row from the band of its first row', () => {
+    const W = 37;
+    const H = 23;
+    const N = W * H;
+    const arena = new SimdArena();
+    const p = { y: filled(arena, N, random(21), 255), y1: arena.floats((W >> 1) * (H >> 1)), y2: arena.floats((W >> 2) * (H >> 2)) };
+    p.y1.fill(-1);
+    p.y2.fill(-1);
+    buildPyramid(arena.memory, p, W, H, 0, 9 * W);
+    buildPyramid(arena.memory, p, W, H, 9 * W, N);
+    const box = (x: number, y: number, n: number) => {
+      let s = 0;
+      for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) s += p.y[(y + j) * W + x + i]!;
+      return s / (n * n);
+    };
+    let worst = 0;
+    for (const [level, n] of [[p.y1, 2], [p.y2, 4]] as const) {
+      const w = Math.floor(W / n);
+      for (let y = 0; y < Math.floor(H / n); y++) for (let x = 0; x < w; x++) worst = Math.max(worst, Math.abs(level[y * w + x]! - box(n * x, n * y, n)));
+    }
+    expect(worst).toBeLessThan(1e-3);
+  });
+
   it('estimateMotion finds a sub-pixel shift per block, and keeps a still picture still', () => {
     const W = 120;
     const H = 80;
@@ -145,7 +168,7 @@ describe('SIMD kernels', () => {
     const picture = (dx: number, dy: number) => {
       const p = { y: arena.floats(N), y1: arena.floats((W >> 1) * (H >> 1)), y2: arena.floats((W >> 2) * (H >> 2)) };
       for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) p.y[y * W + x] = texture(x + dx, y + dy) + (rand() - 0.5) * 2;
-      buildPyramid(p, W, H, 0, N);
+      buildPyramid(arena.memory, p, W, H, 0, N);
       return p;
     };
     const cur = picture(0, 0);

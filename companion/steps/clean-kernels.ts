@@ -4,7 +4,7 @@
 // for the block kernels, only the blocks whose top row lies in the band, so bands never
 // race. Planes are float32 in 8-bit units (0..255) so thresholds read like 8-bit codes.
 // The heavy kernels are WebAssembly SIMD (../simd/assembly/): their entries here pass the
-// addresses of arrays in a SimdArena's memory. The pyramid stays JavaScript.
+// addresses of arrays in a SimdArena's memory.
 
 import { simd } from '../simd/kernels.js';
 import { DCT_SCALE, fdct8x8 } from './clean-dct.js';
@@ -96,31 +96,8 @@ export interface Pyramid {
 }
 
 /** Fills the half and quarter levels for the band's rows (a coarse row belongs to the band of its first full row). */
-export function buildPyramid(p: Pyramid, width: number, height: number, first: number, end: number): void {
-  const y0 = Math.floor(first / width);
-  const y1 = Math.floor(end / width);
-  const w1 = width >> 1;
-  const h1 = height >> 1;
-  for (let r = Math.ceil(y0 / 2); r * 2 < y1 && r < h1; r++) {
-    const a = 2 * r * width;
-    const b = a + width;
-    for (let x = 0; x < w1; x++) {
-      const i = 2 * x;
-      p.y1[r * w1 + x] = 0.25 * (p.y[a + i]! + p.y[a + i + 1]! + p.y[b + i]! + p.y[b + i + 1]!);
-    }
-  }
-  const w2 = width >> 2;
-  const h2 = height >> 2;
-  for (let r = Math.ceil(y0 / 4); r * 4 < y1 && r < h2; r++) {
-    for (let x = 0; x < w2; x++) {
-      let s = 0;
-      for (let dy = 0; dy < 4; dy++) {
-        const row = (4 * r + dy) * width + 4 * x;
-        s += p.y[row]! + p.y[row + 1]! + p.y[row + 2]! + p.y[row + 3]!;
-      }
-      p.y2[r * w2 + x] = s / 16;
-    }
-  }
+export function buildPyramid(memory: WebAssembly.Memory, p: Pyramid, width: number, height: number, first: number, end: number): void {
+  simd(memory).buildPyramid(p.y.byteOffset, p.y1.byteOffset, p.y2.byteOffset, width, height, Math.floor(first / width), Math.floor(end / width));
 }
 
 /**

@@ -221,7 +221,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       await band('deblockColumns', [arena.memory, slot.planes, width, height, params, false]);
       if (params.t4 > 0) await band('deblockColumns', [arena.memory, slot.planes, width, height, params, true]);
     }
-    if (radius > 0) await band('buildPyramid', [slot.pyramid, width, height]);
+    if (radius > 0) await band('buildPyramid', [arena.memory, slot.pyramid, width, height]);
     pending.push(frame);
   }
 

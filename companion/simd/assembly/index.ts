@@ -10,3 +10,4 @@ export { dctShrink } from './dct';
 export { rgbToYcc } from './colour';
 export { gridSteps } from './grid';
 export { deblockColumns, deblockRows } from './deblock';
+export { buildPyramid } from './pyramid';

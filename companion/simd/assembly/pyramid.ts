@@ -1,0 +1,50 @@
+// The half and quarter levels of a frame's luma for motion search (see
+// steps/clean-kernels.ts, buildPyramid): means of 2x2 and 4x4 boxes, four outputs at a time.
+
+/** Four pairs of lanes from a, b (eight samples in a row) added pairwise: a0+a1, a2+a3, b0+b1, b2+b3. */
+@inline
+function pairs(a: v128, b: v128): v128 {
+  return f32x4.add(v128.shuffle<f32>(a, b, 0, 2, 4, 6), v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+}
+
+/** Sum of the four samples at byte address p in rows `row` bytes apart, four lanes. */
+@inline
+function down4(p: usize, row: usize): v128 {
+  return f32x4.add(f32x4.add(v128.load(p), v128.load(p + row)), f32x4.add(v128.load(p + 2 * row), v128.load(p + 3 * row)));
+}
+
+/** Fills the coarse rows whose first full row lies in [y0, y1). */
+export function buildPyramid(y: usize, half: usize, quarter: usize, width: i32, height: i32, y0: i32, y1: i32): void {
+  const row = <usize>width << 2;
+  const w1 = width >> 1;
+  const h1 = height >> 1;
+  for (let r = (y0 + 1) >> 1; r * 2 < y1 && r < h1; r++) {
+    const a = y + <usize>(2 * r) * row;
+    const out = half + (<usize>(r * w1) << 2);
+    let x = 0;
+    for (; x + 4 <= w1; x += 4) {
+      const p = a + (<usize>x << 3);
+      v128.store(out + (<usize>x << 2), f32x4.mul(pairs(f32x4.add(v128.load(p), v128.load(p + row)), f32x4.add(v128.load(p, 16), v128.load(p + row, 16))), f32x4.splat(0.25)));
+    }
+    for (; x < w1; x++) {
+      const p = a + (<usize>x << 3);
+      store<f32>(out + (<usize>x << 2), 0.25 * (load<f32>(p) + load<f32>(p, 4) + load<f32>(p + row) + load<f32>(p + row, 4)));
+    }
+  }
+  const w2 = width >> 2;
+  const h2 = height >> 2;
+  for (let r = (y0 + 3) >> 2; r * 4 < y1 && r < h2; r++) {
+    const a = y + <usize>(4 * r) * row;
+    const out = quarter + (<usize>(r * w2) << 2);
+    let x = 0;
+    for (; x + 4 <= w2; x += 4) {
+      const p = a + (<usize>x << 4);
+      const sums = pairs(pairs(down4(p, row), down4(p + 16, row)), pairs(down4(p + 32, row), down4(p + 48, row)));
+      v128.store(out + (<usize>x << 2), f32x4.mul(sums, f32x4.splat(0.0625)));
+    }
+    for (; x < w2; x++) {
+      const s = down4(a + (<usize>x << 4), row);
+      store<f32>(out + (<usize>x << 2), 0.0625 * (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3)));
+    }
+  }
+}
