@@ -28,6 +28,26 @@ function ssd8(a: usize, b: usize, stride: usize): f32 {
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
 }
 
+/** The lanes' sum, in the order sad8 and ssd8 take it. */
+@inline
+function total(s: v128): f32 {
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
+
+/** acc plus one row's absolute differences, a0 a1 against the row at b (as sad8 adds them). */
+@inline
+function sadStep(acc: v128, a0: v128, a1: v128, b: usize): v128 {
+  return f32x4.add(f32x4.add(acc, f32x4.abs(f32x4.sub(a0, v128.load(b)))), f32x4.abs(f32x4.sub(a1, v128.load(b, 16))));
+}
+
+/** acc plus one row's squared differences (as ssd8 adds them). */
+@inline
+function ssdStep(acc: v128, a0: v128, a1: v128, b: usize): v128 {
+  const d0 = f32x4.sub(a0, v128.load(b));
+  const d1 = f32x4.sub(a1, v128.load(b, 16));
+  return f32x4.add(acc, f32x4.add(f32x4.mul(d0, d0), f32x4.mul(d1, d1)));
+}
+
 // The best candidate so far: ties go to the lowest scan index, as a plain scan with `<` would.
 let bestS: f32 = Infinity;
 let bestX: i32 = 0;
@@ -58,6 +78,68 @@ function offerSad(a: usize, b: usize, w: i32, h: i32, ox: i32, oy: i32, dx: i32,
   const ia = <usize>(oy * w + ox) << 2;
   const ib = <usize>((oy + dy) * w + ox + dx) << 2;
   offer(sad8(a + ia, b + ib, <usize>w << 2) + bias, dx, dy, i);
+}
+
+/**
+ * offerSad for the seven candidates (x0 + k, dy), k = 0..6, all on the level, in one pass over
+ * the block's rows (its rows loaded once for all seven): candidate k has index i0 + k and is
+ * left out if that is `skipA` or `skipB`, or if it lies within ±`tried` of zero (`tried` ≥ 0).
+ */
+function offerRun(a: usize, b: usize, w: i32, ox: i32, oy: i32, x0: i32, dy: i32, bias: f32, i0: i32, skipA: i32, skipB: i32, tried: i32): void {
+  const stride = <usize>w << 2;
+  let pa = a + (<usize>(oy * w + ox) << 2);
+  let pb = b + (<usize>((oy + dy) * w + ox + x0) << 2);
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0;
+  for (let r = 0; r < 8; r++, pa += stride, pb += stride) {
+    const a0 = v128.load(pa);
+    const a1 = v128.load(pa, 16);
+    s0 = sadStep(s0, a0, a1, pb); s1 = sadStep(s1, a0, a1, pb + 4); s2 = sadStep(s2, a0, a1, pb + 8);
+    s3 = sadStep(s3, a0, a1, pb + 12); s4 = sadStep(s4, a0, a1, pb + 16); s5 = sadStep(s5, a0, a1, pb + 20);
+    s6 = sadStep(s6, a0, a1, pb + 24);
+  }
+  for (let k = 0; k < 7; k++) {
+    const i = i0 + k;
+    const dx = x0 + k;
+    if (i == skipA || i == skipB || (tried >= 0 && abs(dx) <= tried && abs(dy) <= tried)) continue;
+    const s = k == 0 ? s0 : k == 1 ? s1 : k == 2 ? s2 : k == 3 ? s3 : k == 4 ? s4 : k == 5 ? s5 : s6;
+    offer(total(s) + bias, dx, dy, i);
+  }
+}
+
+// What offerWindow leaves for the sub-pixel fit and the stillness test: the costs of its
+// centre's four neighbours and, if the window holds it, of the zero vector (else −1).
+let windowUp: f32 = 0;
+let windowLeft: f32 = 0;
+let windowRight: f32 = 0;
+let windowDown: f32 = 0;
+let windowZero: f32 = 0;
+
+/**
+ * Offers the full-resolution 3x3 window around (cx, cy) for the 8x8 block at (ox, oy), all on
+ * the picture, in one pass over the block's rows; candidate k = 3 (dy − cy + 1) + dx − cx + 1.
+ */
+function offerWindow(cur: usize, ref: usize, width: i32, ox: i32, oy: i32, cx: i32, cy: i32): void {
+  const stride = <usize>width << 2;
+  let pa = cur + (<usize>(oy * width + ox) << 2);
+  let pb = ref + (<usize>((oy + cy - 1) * width + ox + cx - 1) << 2);
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0, s8 = s0;
+  for (let r = 0; r < 8; r++, pa += stride, pb += stride) {
+    const a0 = v128.load(pa);
+    const a1 = v128.load(pa, 16);
+    s0 = ssdStep(s0, a0, a1, pb); s1 = ssdStep(s1, a0, a1, pb + 4); s2 = ssdStep(s2, a0, a1, pb + 8);
+    s3 = ssdStep(s3, a0, a1, pb + stride); s4 = ssdStep(s4, a0, a1, pb + stride + 4); s5 = ssdStep(s5, a0, a1, pb + stride + 8);
+    s6 = ssdStep(s6, a0, a1, pb + 2 * stride); s7 = ssdStep(s7, a0, a1, pb + 2 * stride + 4); s8 = ssdStep(s8, a0, a1, pb + 2 * stride + 8);
+  }
+  const c0 = total(s0), c1 = total(s1), c2 = total(s2), c3 = total(s3), c4 = total(s4), c5 = total(s5), c6 = total(s6), c7 = total(s7), c8 = total(s8);
+  offer(c0, cx - 1, cy - 1, 0); offer(c1, cx, cy - 1, 1); offer(c2, cx + 1, cy - 1, 2);
+  offer(c3, cx - 1, cy, 3); offer(c4, cx, cy, 4); offer(c5, cx + 1, cy, 5);
+  offer(c6, cx - 1, cy + 1, 6); offer(c7, cx, cy + 1, 7); offer(c8, cx + 1, cy + 1, 8);
+  windowUp = c1;
+  windowLeft = c3;
+  windowRight = c5;
+  windowDown = c7;
+  const k = abs(cx) <= 1 && abs(cy) <= 1 ? 3 * (1 - cy) + 1 - cx : -1;
+  windowZero = k < 0 ? -1 : k == 0 ? c0 : k == 1 ? c1 : k == 2 ? c2 : k == 3 ? c3 : k == 4 ? c4 : k == 5 ? c5 : k == 6 ? c6 : k == 7 ? c7 : c8;
 }
 
 /** Full-resolution cost of the 8x8 block at (ox, oy) displaced by (dx, dy); Infinity off the picture. */
@@ -124,8 +206,14 @@ export function estimateMotion(
           const cx = c == 0 ? 0 : vx2;
           const cy = c == 0 ? 0 : vy2;
           for (let dy = cy - search; dy <= cy + search; dy++) {
+            const i0 = c * side * side + (dy - cy + search) * side;
+            // Seven candidates wide and all on the level: in one pass.
+            if (side == 7 && ox + cx - 3 >= 0 && ox + cx + 11 <= w2 && oy + dy >= 0 && oy + dy + 8 <= h2) {
+              offerRun(cur2, ref2, w2, ox, oy, cx - 3, dy, 4, i0, zeroAt, second ? predAt : -1, c > 0 ? search : -1);
+              continue;
+            }
             for (let dx = cx - search; dx <= cx + search; dx++) {
-              const i = c * side * side + (dy - cy + search) * side + dx - cx + search;
+              const i = i0 + dx - cx + search;
               if (i == zeroAt || (second && i == predAt)) continue;
               // The second window skips what the first (around zero) already tried.
               if (c > 0 && abs(dx) <= search && abs(dy) <= search) continue;
@@ -161,11 +249,30 @@ export function estimateMotion(
         const oy = min(8 * by, height - 8);
         // Still areas keep the zero vector (no sub-pixel jitter from noise), unless another
         // match is clearly better.
-        const still = cost(cur, ref, width, height, ox, oy, 0, 0);
         reset(cx, cy);
-        offer(cost(cur, ref, width, height, ox, oy, cx, cy), cx, cy, 4);
-        for (let k = 0; k < 9; k++) {
-          if (k != 4) offer(cost(cur, ref, width, height, ox, oy, cx + (k % 3) - 1, cy + k / 3 - 1), cx + (k % 3) - 1, cy + k / 3 - 1, k);
+        let still: f32, left: f32, right: f32, up: f32, down: f32;
+        if (ox + cx >= 1 && ox + cx + 9 <= width && oy + cy >= 1 && oy + cy + 9 <= height) {
+          offerWindow(cur, ref, width, ox, oy, cx, cy);
+          still = windowZero >= 0 ? windowZero : cost(cur, ref, width, height, ox, oy, 0, 0);
+          left = windowLeft;
+          right = windowRight;
+          up = windowUp;
+          down = windowDown;
+        } else {
+          still = cost(cur, ref, width, height, ox, oy, 0, 0);
+          offer(cx == 0 && cy == 0 ? still : cost(cur, ref, width, height, ox, oy, cx, cy), cx, cy, 4);
+          left = right = up = down = Infinity;
+          for (let k = 0; k < 9; k++) {
+            if (k == 4) continue;
+            const dx = cx + (k % 3) - 1;
+            const dy = cy + k / 3 - 1;
+            const c = cost(cur, ref, width, height, ox, oy, dx, dy);
+            if (k == 1) up = c;
+            else if (k == 3) left = c;
+            else if (k == 5) right = c;
+            else if (k == 7) down = c;
+            offer(c, dx, dy, k);
+          }
         }
         const fx = bestX;
         const fy = bestY;
@@ -179,10 +286,11 @@ export function estimateMotion(
         }
         let sx: f32 = 0;
         let sy: f32 = 0;
-        const l = cost(cur, ref, width, height, ox, oy, fx - 1, fy);
-        const r = cost(cur, ref, width, height, ox, oy, fx + 1, fy);
-        const u = cost(cur, ref, width, height, ox, oy, fx, fy - 1);
-        const d = cost(cur, ref, width, height, ox, oy, fx, fy + 1);
+        const centred = fx == cx && fy == cy;
+        const l = centred ? left : cost(cur, ref, width, height, ox, oy, fx - 1, fy);
+        const r = centred ? right : cost(cur, ref, width, height, ox, oy, fx + 1, fy);
+        const u = centred ? up : cost(cur, ref, width, height, ox, oy, fx, fy - 1);
+        const d = centred ? down : cost(cur, ref, width, height, ox, oy, fx, fy + 1);
         if (l < Infinity && r < Infinity) {
           const den = l - 2 * score + r;
           if (den > 0) sx = max(<f32>-0.5, min(<f32>0.5, (l - r) / (2 * den)));
