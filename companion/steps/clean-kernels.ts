@@ -92,7 +92,8 @@ export function deblockColumns(memory: WebAssembly.Memory, p: Planes, width: num
 export interface Pyramid {
   y: Float32Array;
   y1: Float32Array;
-  y2: Float32Array;
+  /** The quarter level as 4x4 sums, rounded, 0..4095. */
+  y2: Uint16Array;
 }
 
 /** Fills the half and quarter levels for the band's rows (a coarse row belongs to the band of its first full row). */

@@ -1,9 +1,10 @@
 // Block motion from the current frame to a neighbour (see steps/clean-kernels.ts,
 // estimateMotion): a coarse full search on the quarter level around zero and around a
 // predicted vector, refined on the half level, then per 8x8 block at full resolution with
-// a sub-pixel parabola fit. Block differences take two lanes of four per row. Whole sums
-// are compared, so the choice is the one the early-exit scalar search made: a candidate
-// it gave up on could not have won.
+// a sub-pixel parabola fit. The quarter level is u16 (16 × the mean, see pyramid.ts), a
+// block row one vector of eight; the others f32, a row two vectors of four. Whole sums are
+// compared, so the choice is the one an early-exit scalar search would make: a candidate it
+// gave up on could not have won.
 
 /** Sum of absolute differences of the 8x8 blocks at byte addresses a and b, rows `stride` bytes apart. */
 @inline
@@ -14,6 +15,30 @@ function sad8(a: usize, b: usize, stride: usize): f32 {
     s = f32x4.add(s, f32x4.abs(f32x4.sub(v128.load(a, 16), v128.load(b, 16))));
   }
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
+
+/**
+ * The same for the quarter level's u16 blocks, on the f32 levels' scale (÷16). Eight rows of
+ * differences below 4096 add up in u16 lanes without overflow.
+ */
+@inline
+function sad8u(a: usize, b: usize, stride: usize): f32 {
+  let s = i16x8.splat(0);
+  for (let r = 0; r < 8; r++, a += stride, b += stride) s = i16x8.add(s, absDiff(v128.load(a), v128.load(b)));
+  return totalU(s);
+}
+
+/** |a − b| per u16 lane (below 4096: the subtraction cannot wrap). */
+@inline
+function absDiff(a: v128, b: v128): v128 {
+  return i16x8.abs(i16x8.sub(a, b));
+}
+
+/** The sum of eight u16 lanes, ÷16. */
+@inline
+function totalU(s: v128): f32 {
+  const q = i32x4.extadd_pairwise_i16x8_u(s);
+  return <f32>(i32x4.extract_lane(q, 0) + i32x4.extract_lane(q, 1) + i32x4.extract_lane(q, 2) + i32x4.extract_lane(q, 3)) * 0.0625;
 }
 
 /** Sum of squared differences of two 8x8 blocks. */
@@ -72,37 +97,38 @@ function offer(s: f32, dx: i32, dy: i32, i: i32): void {
   }
 }
 
-/** Offers the block at (ox, oy) of `a` moved by (dx, dy) in `b` (a level w x h), if it lies on it. */
-function offerSad(a: usize, b: usize, w: i32, h: i32, ox: i32, oy: i32, dx: i32, dy: i32, bias: f32, i: i32): void {
+/** Offers the block at (ox, oy) of `a` moved by (dx, dy) in `b` (a level w x h; `u16` the quarter level), if it lies on it. */
+function offerSad(a: usize, b: usize, w: i32, h: i32, ox: i32, oy: i32, dx: i32, dy: i32, bias: f32, i: i32, u16: bool): void {
   if (ox + dx < 0 || ox + dx > w - 8 || oy + dy < 0 || oy + dy > h - 8) return;
-  const ia = <usize>(oy * w + ox) << 2;
-  const ib = <usize>((oy + dy) * w + ox + dx) << 2;
-  offer(sad8(a + ia, b + ib, <usize>w << 2) + bias, dx, dy, i);
+  const shift: usize = u16 ? 1 : 2;
+  const ia = <usize>(oy * w + ox) << shift;
+  const ib = <usize>((oy + dy) * w + ox + dx) << shift;
+  offer((u16 ? sad8u(a + ia, b + ib, <usize>w << 1) : sad8(a + ia, b + ib, <usize>w << 2)) + bias, dx, dy, i);
 }
 
 /**
- * offerSad for the seven candidates (x0 + k, dy), k = 0..6, all on the level, in one pass over
- * the block's rows (its rows loaded once for all seven): candidate k has index i0 + k and is
+ * offerSad for the seven quarter-level candidates (x0 + k, dy), k = 0..6, all on the level, in
+ * one pass over the block's rows (its rows loaded once for all seven): candidate k has index i0 + k and is
  * left out if that is `skipA` or `skipB`, or if it lies within ±`tried` of zero (`tried` ≥ 0).
  */
 function offerRun(a: usize, b: usize, w: i32, ox: i32, oy: i32, x0: i32, dy: i32, bias: f32, i0: i32, skipA: i32, skipB: i32, tried: i32): void {
-  const stride = <usize>w << 2;
-  let pa = a + (<usize>(oy * w + ox) << 2);
-  let pb = b + (<usize>((oy + dy) * w + ox + x0) << 2);
-  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0;
+  const stride = <usize>w << 1;
+  let pa = a + (<usize>(oy * w + ox) << 1);
+  let pb = b + (<usize>((oy + dy) * w + ox + x0) << 1);
+  let s0 = i16x8.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0;
   for (let r = 0; r < 8; r++, pa += stride, pb += stride) {
-    const a0 = v128.load(pa);
-    const a1 = v128.load(pa, 16);
-    s0 = sadStep(s0, a0, a1, pb); s1 = sadStep(s1, a0, a1, pb + 4); s2 = sadStep(s2, a0, a1, pb + 8);
-    s3 = sadStep(s3, a0, a1, pb + 12); s4 = sadStep(s4, a0, a1, pb + 16); s5 = sadStep(s5, a0, a1, pb + 20);
-    s6 = sadStep(s6, a0, a1, pb + 24);
+    const row = v128.load(pa);
+    s0 = i16x8.add(s0, absDiff(row, v128.load(pb))); s1 = i16x8.add(s1, absDiff(row, v128.load(pb, 2)));
+    s2 = i16x8.add(s2, absDiff(row, v128.load(pb, 4))); s3 = i16x8.add(s3, absDiff(row, v128.load(pb, 6)));
+    s4 = i16x8.add(s4, absDiff(row, v128.load(pb, 8))); s5 = i16x8.add(s5, absDiff(row, v128.load(pb, 10)));
+    s6 = i16x8.add(s6, absDiff(row, v128.load(pb, 12)));
   }
   for (let k = 0; k < 7; k++) {
     const i = i0 + k;
     const dx = x0 + k;
     if (i == skipA || i == skipB || (tried >= 0 && abs(dx) <= tried && abs(dy) <= tried)) continue;
     const s = k == 0 ? s0 : k == 1 ? s1 : k == 2 ? s2 : k == 3 ? s3 : k == 4 ? s4 : k == 5 ? s5 : s6;
-    offer(total(s) + bias, dx, dy, i);
+    offer(totalU(s) + bias, dx, dy, i);
   }
 }
 
@@ -199,8 +225,8 @@ export function estimateMotion(
         const predAt = inFirst ? (vy2 + search) * side + vx2 + search : side * side + zeroAt;
         reset(0, 0);
         // A small bias against moving keeps flat areas still.
-        offerSad(cur2, ref2, w2, h2, ox, oy, 0, 0, 0, zeroAt);
-        if (second) offerSad(cur2, ref2, w2, h2, ox, oy, vx2, vy2, 4, predAt);
+        offerSad(cur2, ref2, w2, h2, ox, oy, 0, 0, 0, zeroAt, true);
+        if (second) offerSad(cur2, ref2, w2, h2, ox, oy, vx2, vy2, 4, predAt, true);
         const windows = second ? 2 : 1;
         for (let c = 0; c < windows; c++) {
           const cx = c == 0 ? 0 : vx2;
@@ -217,7 +243,7 @@ export function estimateMotion(
               if (i == zeroAt || (second && i == predAt)) continue;
               // The second window skips what the first (around zero) already tried.
               if (c > 0 && abs(dx) <= search && abs(dy) <= search) continue;
-              offerSad(cur2, ref2, w2, h2, ox, oy, dx, dy, 4, i);
+              offerSad(cur2, ref2, w2, h2, ox, oy, dx, dy, 4, i, true);
             }
           }
         }
@@ -231,9 +257,9 @@ export function estimateMotion(
         const ox = clampInt(8 * mx, 0, w1 - 8);
         const oy = clampInt(8 * my, 0, h1 - 8);
         reset(vx1, vy1);
-        offerSad(cur1, ref1, w1, h1, ox, oy, vx1, vy1, 0, 4);
+        offerSad(cur1, ref1, w1, h1, ox, oy, vx1, vy1, 0, 4, false);
         for (let i = 0; i < 9; i++) {
-          if (i != 4) offerSad(cur1, ref1, w1, h1, ox, oy, vx1 + (i % 3) - 1, vy1 + i / 3 - 1, 0, i);
+          if (i != 4) offerSad(cur1, ref1, w1, h1, ox, oy, vx1 + (i % 3) - 1, vy1 + i / 3 - 1, 0, i, false);
         }
         vx1 = bestX;
         vy1 = bestY;

@@ -1,5 +1,7 @@
 // The half and quarter levels of a frame's luma for motion search (see
-// steps/clean-kernels.ts, buildPyramid): means of 2x2 and 4x4 boxes, four outputs at a time.
+// steps/clean-kernels.ts, buildPyramid), four outputs at a time: means of 2x2 boxes (f32),
+// and sums of 4x4 boxes rounded to u16 (16 × the mean, clamped to 0..4095), where the
+// coarse search compares eight samples a vector.
 
 /** Four pairs of lanes from a, b (eight samples in a row) added pairwise: a0+a1, a2+a3, b0+b1, b2+b3. */
 @inline
@@ -11,6 +13,13 @@ function pairs(a: v128, b: v128): v128 {
 @inline
 function down4(p: usize, row: usize): v128 {
   return f32x4.add(f32x4.add(v128.load(p), v128.load(p + row)), f32x4.add(v128.load(p + 2 * row), v128.load(p + 3 * row)));
+}
+
+/** Four sums rounded and clamped to 0..4095, as u16 in the low half. */
+@inline
+function toU16(v: v128): v128 {
+  const i = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.pmax(v, f32x4.splat(0)), f32x4.splat(0.5))), i32x4.splat(4095));
+  return i16x8.narrow_i32x4_u(i, i);
 }
 
 /** Fills the coarse rows whose first full row lies in [y0, y1). */
@@ -35,16 +44,17 @@ export function buildPyramid(y: usize, half: usize, quarter: usize, width: i32, 
   const h2 = height >> 2;
   for (let r = (y0 + 3) >> 2; r * 4 < y1 && r < h2; r++) {
     const a = y + <usize>(4 * r) * row;
-    const out = quarter + (<usize>(r * w2) << 2);
+    const out = quarter + (<usize>(r * w2) << 1);
     let x = 0;
     for (; x + 4 <= w2; x += 4) {
       const p = a + (<usize>x << 4);
       const sums = pairs(pairs(down4(p, row), down4(p + 16, row)), pairs(down4(p + 32, row), down4(p + 48, row)));
-      v128.store(out + (<usize>x << 2), f32x4.mul(sums, f32x4.splat(0.0625)));
+      store<i64>(out + (<usize>x << 1), i64x2.extract_lane(toU16(sums), 0));
     }
     for (; x < w2; x++) {
       const s = down4(a + (<usize>x << 4), row);
-      store<f32>(out + (<usize>x << 2), 0.0625 * (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3)));
+      const sum = f32x4.splat(f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
+      store<u16>(out + (<usize>x << 1), <u16>i16x8.extract_lane_u(toU16(sum), 0));
     }
   }
 }
