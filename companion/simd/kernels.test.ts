@@ -58,8 +58,9 @@ describe('SIMD kernels', () => {
     const h2 = 20;
     const out = planes(arena, N, rand);
     // Two bands, as the worker pool runs it.
-    blend(arena.memory, cur, table, base, 3, h2, W, H, out, 0, 3 * W);
-    blend(arena.memory, cur, table, base, 3, h2, W, H, out, 3 * W, N);
+    const sums = arena.floats(N);
+    blend(arena.memory, cur, table, base, 3, h2, W, H, out, sums, 0, 3 * W);
+    blend(arena.memory, cur, table, base, 3, h2, W, H, out, sums, 3 * W, N);
     let worst = 0;
     let dropped = 0;
     for (let y = 0; y < H; y++) {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 export interface SimdKernels {
   blend(
     curY: number, curCb: number, curCr: number, table: number, base: number, n: number, inv: number,
-    width: number, height: number, outY: number, outCb: number, outCr: number, y0: number, y1: number,
+    width: number, height: number, outY: number, outCb: number, outCr: number, sums: number, y0: number, y1: number,
   ): void;
   deblockColumns(
     y: number, cb: number, cr: number, width: number, height: number, phaseY: number, t8: number, t4: number, tc: number, four: number, y0: number, y1: number,

@@ -145,10 +145,17 @@ export function warp(memory: WebAssembly.Memory, cur: Planes, ref: Planes, vecto
  * squared luma difference over the 3x3 pixels around it, so occlusions, mismatches and
  * detail the match lost fall back to the current frame instead of ghosting or smearing.
  * The matches are `n` entries of `table` (addresses of their Y, Cb, Cr and difference
- * planes), with weights `base`; all in `memory` (a SimdArena's). Writes Y, Cb, Cr to `out`.
+ * planes), with weights `base`; all in `memory` (a SimdArena's). Writes Y, Cb, Cr to `out`,
+ * summing the weights in `sums` (a plane of scratch).
  */
-export function blend(memory: WebAssembly.Memory, cur: Planes, table: Uint32Array, base: Float32Array, n: number, h2: number, width: number, height: number, out: Planes, first: number, end: number): void {
-  simd(memory).blend(cur.y.byteOffset, cur.cb.byteOffset, cur.cr.byteOffset, table.byteOffset, base.byteOffset, n, 1 / h2, width, height, out.y.byteOffset, out.cb.byteOffset, out.cr.byteOffset, Math.floor(first / width), Math.floor(end / width));
+export function blend(
+  memory: WebAssembly.Memory, cur: Planes, table: Uint32Array, base: Float32Array, n: number, h2: number, width: number, height: number, out: Planes, sums: Float32Array,
+  first: number, end: number,
+): void {
+  simd(memory).blend(
+    cur.y.byteOffset, cur.cb.byteOffset, cur.cr.byteOffset, table.byteOffset, base.byteOffset, n, 1 / h2, width, height,
+    out.y.byteOffset, out.cb.byteOffset, out.cr.byteOffset, sums.byteOffset, Math.floor(first / width), Math.floor(end / width),
+  );
 }
 
 /**

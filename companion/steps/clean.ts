@@ -177,6 +177,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   const preds = offsets.map(() => planes());
   const diffs = offsets.map(() => arena.floats(width * height));
   let fused = planes(temporal);
+  const weightSums = arena.floats(temporal);
   const shrunk = planes();
   // The previous output, its motion-compensated copy and difference, for the recursive part.
   let previous = planes(temporal);
@@ -278,7 +279,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       predList.forEach((q, k) => matches.set([q.y.byteOffset, q.cb.byteOffset, q.cr.byteOffset, diffList[k]!.byteOffset], 4 * k));
       weights.set(base);
       const h2 = Math.max(s.hFloor, s.hScale * Math.max(0, noise));
-      await band('blend', [arena.memory, cur.planes, matches, weights, predList.length, h2, width, height, fused]);
+      await band('blend', [arena.memory, cur.planes, matches, weights, predList.length, h2, width, height, fused, weightSums]);
       // The average becomes the previous output; the old one's planes take the next average.
       [previous, fused] = [fused, previous];
       previousIs = t;

@@ -1,7 +1,9 @@
 // The robust temporal average (see steps/clean-kernels.ts, blend): each pixel of the
 // current frame with its motion-compensated matches, each weighted by
 // base × exp(−(3x3 mean of its squared difference) / h²), skipped past 6 (e^-6).
-// Four pixels at a time; the first and last column, whose 3x3 window is clamped, one at a time.
+// Four pixels at a time, a row for one match after another, summed in the out rows (and the
+// weights in `sums`), then divided: the matches' planes are read as streams, not all at once.
+// The first and last column, whose 3x3 window is clamped, one at a time.
 import { expNeg, expNeg4 } from './exp';
 
 /** Offsets in a match's table entry: its Y, Cb, Cr planes and its squared difference. */
@@ -12,14 +14,15 @@ const DIFF = 12;
 
 /**
  * `table`: `n` entries of four u32 plane addresses (Y, Cb, Cr, diff); `base`: n f32.
- * Writes rows [y0, y1) of the out planes.
+ * Writes rows [y0, y1) of the out planes, using the same rows of `sums`.
  */
 export function blend(
   curY: usize, curCb: usize, curCr: usize, table: usize, base: usize, n: i32, inv: f32,
-  width: i32, height: i32, outY: usize, outCb: usize, outCr: usize, y0: i32, y1: i32,
+  width: i32, height: i32, outY: usize, outCb: usize, outCr: usize, sums: usize, y0: i32, y1: i32,
 ): void {
   const row = <usize>width << 2;
   const inv9 = inv / 9;
+  const k9 = f32x4.splat(inv9);
   for (let y = y0; y < y1; y++) {
     const up: isize = y > 0 ? -(<isize>row) : 0;
     const down: isize = y + 1 < height ? <isize>row : 0;
@@ -28,35 +31,54 @@ export function blend(
     // Edge columns first (their left or right neighbour is themselves), then the inside by fours.
     pixel(curY, curCb, curCr, table, base, n, inv9, outY, outCb, outCr, start, up, down, 0, last > 0 ? 4 : 0);
     if (last > 0) pixel(curY, curCb, curCr, table, base, n, inv9, outY, outCb, outCr, start + (<usize>last << 2), up, down, -4, 0);
-    let x = 1;
-    const k9 = f32x4.splat(inv9);
-    for (; x + 4 <= last; x += 4) {
+    const inside = 1 + ((last - 1) & ~3);
+    for (let x = 1; x < inside; x += 4) {
       const o = start + (<usize>x << 2);
-      let sy = v128.load(curY + o);
-      let scb = v128.load(curCb + o);
-      let scr = v128.load(curCr + o);
-      let sw = f32x4.splat(1);
-      for (let k = 0; k < n; k++) {
-        const entry = table + (<usize>k << 4);
-        const d = <usize>load<u32>(entry, DIFF) + o;
-        const a = d + up;
-        const c = d + down;
-        let s = f32x4.add(f32x4.add(v128.load(a - 4), v128.load(a)), v128.load(a + 4));
-        s = f32x4.add(s, f32x4.add(f32x4.add(v128.load(d - 4), v128.load(d)), v128.load(d + 4)));
-        s = f32x4.add(s, f32x4.add(f32x4.add(v128.load(c - 4), v128.load(c)), v128.load(c + 4)));
-        const e = f32x4.mul(s, k9);
-        const w = v128.and(f32x4.mul(f32x4.splat(load<f32>(base + (<usize>k << 2))), expNeg4(e)), f32x4.le(e, f32x4.splat(6)));
-        sy = f32x4.add(sy, f32x4.mul(w, v128.load(<usize>load<u32>(entry, Y) + o)));
-        scb = f32x4.add(scb, f32x4.mul(w, v128.load(<usize>load<u32>(entry, CB) + o)));
-        scr = f32x4.add(scr, f32x4.mul(w, v128.load(<usize>load<u32>(entry, CR) + o)));
-        sw = f32x4.add(sw, w);
-      }
-      v128.store(outY + o, f32x4.div(sy, sw));
-      v128.store(outCb + o, f32x4.div(scb, sw));
-      v128.store(outCr + o, f32x4.div(scr, sw));
+      v128.store(outY + o, v128.load(curY + o));
+      v128.store(outCb + o, v128.load(curCb + o));
+      v128.store(outCr + o, v128.load(curCr + o));
+      v128.store(sums + o, f32x4.splat(1));
     }
-    for (; x < last; x++) pixel(curY, curCb, curCr, table, base, n, inv9, outY, outCb, outCr, start + (<usize>x << 2), up, down, -4, 4);
+    for (let k = 0; k < n; k++) {
+      const entry = table + (<usize>k << 4);
+      const pY = <usize>load<u32>(entry, Y);
+      const pCb = <usize>load<u32>(entry, CB);
+      const pCr = <usize>load<u32>(entry, CR);
+      const diff = <usize>load<u32>(entry, DIFF);
+      const bk = f32x4.splat(load<f32>(base + (<usize>k << 2)));
+      // Column sums of the 3x3 window, rolled along the row: the window's left and right
+      // columns come from the vectors before and after by shuffles.
+      let prev = column(diff + start - 12, up, down);
+      let cur = column(diff + start + 4, up, down);
+      for (let x = 1; x < inside; x += 4) {
+        const o = start + (<usize>x << 2);
+        const next = column(diff + o + 16, up, down);
+        const s = f32x4.add(f32x4.add(v128.shuffle<f32>(prev, cur, 3, 4, 5, 6), cur), v128.shuffle<f32>(cur, next, 1, 2, 3, 4));
+        prev = cur;
+        cur = next;
+        const e = f32x4.mul(s, k9);
+        const w = v128.and(f32x4.mul(bk, expNeg4(e)), f32x4.le(e, f32x4.splat(6)));
+        v128.store(outY + o, f32x4.add(v128.load(outY + o), f32x4.mul(w, v128.load(pY + o))));
+        v128.store(outCb + o, f32x4.add(v128.load(outCb + o), f32x4.mul(w, v128.load(pCb + o))));
+        v128.store(outCr + o, f32x4.add(v128.load(outCr + o), f32x4.mul(w, v128.load(pCr + o))));
+        v128.store(sums + o, f32x4.add(v128.load(sums + o), w));
+      }
+    }
+    for (let x = 1; x < inside; x += 4) {
+      const o = start + (<usize>x << 2);
+      const sw = v128.load(sums + o);
+      v128.store(outY + o, f32x4.div(v128.load(outY + o), sw));
+      v128.store(outCb + o, f32x4.div(v128.load(outCb + o), sw));
+      v128.store(outCr + o, f32x4.div(v128.load(outCr + o), sw));
+    }
+    for (let x = inside; x < last; x++) pixel(curY, curCb, curCr, table, base, n, inv9, outY, outCb, outCr, start + (<usize>x << 2), up, down, -4, 4);
   }
+}
+
+/** Sums of the samples at d + up, d, d + down, four lanes. */
+@inline
+function column(d: usize, up: isize, down: isize): v128 {
+  return f32x4.add(f32x4.add(v128.load(d + up), v128.load(d)), v128.load(d + down));
 }
 
 /** One pixel at byte offset `o`; `left`/`right`: byte steps to its row neighbours (0 at an edge). */
