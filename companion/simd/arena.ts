@@ -6,8 +6,12 @@
 const PAGE = 65536;
 /** WebAssembly's 32-bit addresses reach 4 GiB. */
 const MAX_BYTES = 65536 * PAGE;
-/** The first page is left to the module (AssemblyScript's static data and stack, if it ever has any). */
+/**
+ * The first page is left to the module (AssemblyScript's static data and stack, if it ever
+ * has any) but for its first word, which holds the arena's id (see kernels.ts).
+ */
 const FIRST = PAGE;
+let lastId = 0;
 
 /** Arenas given back, for the next step to take. */
 const free: SimdArena[] = [];
@@ -15,6 +19,10 @@ const free: SimdArena[] = [];
 export class SimdArena {
   readonly memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_BYTES / PAGE, shared: true });
   private top = FIRST;
+
+  constructor() {
+    new Uint32Array(this.memory.buffer, 0, 1)[0] = ++lastId;
+  }
 
   /**
    * An arena given back earlier, or a new one. Each worker thread keeps its copies of every

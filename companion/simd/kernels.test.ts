@@ -6,6 +6,7 @@ import {
   blend, buildPyramid, deblockColumns, deblockRows, estimateMotion, gridSteps, guideChroma, type Planes, warp, yccToRgb,
 } from '../steps/clean-kernels.js';
 import { SimdArena } from './arena.js';
+import { simd } from './kernels.js';
 
 function filled(arena: SimdArena, n: number, rand: () => number, scale: number): Float32Array {
   const a = arena.floats(n);
@@ -29,6 +30,18 @@ describe('SIMD kernels', () => {
     expect(again.floats(1000).byteOffset).toBe(first.byteOffset);
     expect(SimdArena.take()).not.toBe(arena);
     again.giveBack();
+  });
+
+  it('are instantiated once per arena and thread, known by the id in its first word', () => {
+    const [a, b] = [new SimdArena(), new SimdArena()];
+    // As a worker receives it: another object on the same memory.
+    const copy = structuredClone(a.memory);
+    expect(copy).not.toBe(a.memory);
+    expect(simd(copy)).toBe(simd(a.memory));
+    expect(simd(b.memory)).not.toBe(simd(a.memory));
+    // A memory no arena numbered gets an instance of its own each time.
+    const plain = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    expect(simd(plain)).not.toBe(simd(plain));
   });
 
   it('keep their planes in an arena past 2 GiB of offsets, and refuse past 4 GiB with a clear error', () => {

@@ -1,6 +1,5 @@
 // The compiled SIMD kernels (assembly/), instantiated on the memory of the arena that holds
-// the planes. Instantiating takes microseconds, so each call makes its own instance: worker
-// threads keep no reference to an arena that is done with.
+// the planes, once per arena and thread.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +40,25 @@ function module(): WebAssembly.Module {
   return compiled;
 }
 
+/**
+ * This thread's instances by arena id (the memory's first word; see arena.ts): a memory sent
+ * to a worker arrives as a new object each time, so its id is what tells it is the same.
+ * Instantiating takes 35-50 µs, and a 1080p frame makes ~40 kernel calls. Arenas are reused,
+ * not dropped, so the few kept here hold no memory that would otherwise be freed.
+ */
+const instances = new Map<number, SimdKernels>();
+const KEPT = 8;
+
 export function simd(memory: WebAssembly.Memory): SimdKernels {
-  return new WebAssembly.Instance(module(), { env: { memory } }).exports as unknown as SimdKernels;
+  const id = new Uint32Array(memory.buffer, 0, 1)[0]!;
+  let kernels = instances.get(id);
+  if (!kernels) {
+    kernels = new WebAssembly.Instance(module(), { env: { memory } }).exports as unknown as SimdKernels;
+    // Unnamed memories (id 0) get an instance each time.
+    if (id > 0) {
+      if (instances.size >= KEPT) instances.delete(instances.keys().next().value!);
+      instances.set(id, kernels);
+    }
+  }
+  return kernels;
 }
