@@ -201,6 +201,5 @@ export function dctNoise(plane: Float32Array, width: number, height: number): nu
  * `dst`; both in `memory`.
  */
 export function dctShrink(memory: WebAssembly.Memory, src: Float32Array, dst: Float32Array, width: number, height: number, threshold: number, shifts: number, flat: number, first: number, end: number): void {
-  dst.fill(0, first, end);
   simd(memory).dctShrink(src.byteOffset, dst.byteOffset, width, height, threshold, shifts, flat, Math.floor(first / width), Math.floor(end / width));
 }

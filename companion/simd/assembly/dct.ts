@@ -149,28 +149,38 @@ function shrink(c: v128, lanes: v128, k: f32, gain: f32): v128 {
   return v128.and(v128.bitselect(f32x4.mul(c, f32x4.splat(gain)), soft, f32x4.ge(c2, f32x4.mul(t, f32x4.splat(4)))), keep);
 }
 
-/** Adds lane j of `v` (x = ox + j) to dst row `at` where x lies in [x0, x1). */
+/** Lane j of `v` (x = ox + j) added to dst row `at` where x lies in [x0, x1), or (`first`) stored there. */
 @inline
-function addLanes(dst: usize, at: i32, ox: i32, x0: i32, x1: i32, v: v128): void {
-  if (ox >= x0 && ox < x1) store<f32>(dst + (<usize>(at + ox) << 2), load<f32>(dst + (<usize>(at + ox) << 2)) + f32x4.extract_lane(v, 0));
-  if (ox + 1 >= x0 && ox + 1 < x1) store<f32>(dst + (<usize>(at + ox + 1) << 2), load<f32>(dst + (<usize>(at + ox + 1) << 2)) + f32x4.extract_lane(v, 1));
-  if (ox + 2 >= x0 && ox + 2 < x1) store<f32>(dst + (<usize>(at + ox + 2) << 2), load<f32>(dst + (<usize>(at + ox + 2) << 2)) + f32x4.extract_lane(v, 2));
-  if (ox + 3 >= x0 && ox + 3 < x1) store<f32>(dst + (<usize>(at + ox + 3) << 2), load<f32>(dst + (<usize>(at + ox + 3) << 2)) + f32x4.extract_lane(v, 3));
+function addLanes(dst: usize, at: i32, ox: i32, x0: i32, x1: i32, v: v128, first: bool): void {
+  addLane(dst, at, ox, x0, x1, f32x4.extract_lane(v, 0), first);
+  addLane(dst, at, ox + 1, x0, x1, f32x4.extract_lane(v, 1), first);
+  addLane(dst, at, ox + 2, x0, x1, f32x4.extract_lane(v, 2), first);
+  addLane(dst, at, ox + 3, x0, x1, f32x4.extract_lane(v, 3), first);
 }
 
-/** Row i of the block (its halves a, b) added to dst where it lies in rows [y0, y1) and on the picture. */
 @inline
-function addRow(dst: usize, width: i32, oy: i32, ox: i32, i: i32, y0: i32, y1: i32, a: v128, b: v128): void {
+function addLane(dst: usize, at: i32, x: i32, x0: i32, x1: i32, v: f32, first: bool): void {
+  if (x < x0 || x >= x1) return;
+  const p = dst + (<usize>(at + x) << 2);
+  store<f32>(p, first ? v : load<f32>(p) + v);
+}
+
+/**
+ * Row i of the block (its halves a, b) added to dst where it lies in rows [y0, y1) and on the
+ * picture; stored instead for the `first` grid, whose blocks tile the band: no zeroing first.
+ */
+@inline
+function addRow(dst: usize, width: i32, oy: i32, ox: i32, i: i32, y0: i32, y1: i32, a: v128, b: v128, first: bool): void {
   const y = oy + i;
   if (y < y0 || y >= y1) return;
   if (ox >= 0 && ox + 8 <= width) {
     const o = dst + (<usize>(y * width + ox) << 2);
-    v128.store(o, f32x4.add(v128.load(o), a));
-    v128.store(o, f32x4.add(v128.load(o, 16), b), 16);
+    v128.store(o, first ? a : f32x4.add(v128.load(o), a));
+    v128.store(o, first ? b : f32x4.add(v128.load(o, 16), b), 16);
     return;
   }
-  addLanes(dst, y * width, ox, 0, width, a);
-  addLanes(dst, y * width, ox + 4, 0, width, b);
+  addLanes(dst, y * width, ox, 0, width, a, first);
+  addLanes(dst, y * width, ox + 4, 0, width, b, first);
 }
 
 /** Four samples of row y from column x, columns clamped to the picture (edge blocks). */
@@ -225,10 +235,7 @@ function shiftY(s: i32): i32 {
   return s == 0 || s == 5 ? 1 : s == 1 || s == 4 ? 5 : s == 2 ? 7 : s == 3 ? 3 : s == 6 ? 3 : 7;
 }
 
-/**
- * Adds the band's rows [y0, y1) of the shrunk reconstruction, averaged over `shifts` grids,
- * to `dst` (which the caller has zeroed).
- */
+/** Writes the band's rows [y0, y1) of the shrunk reconstruction, averaged over `shifts` grids, to `dst`. */
 export function dctShrink(src: usize, dst: usize, width: i32, height: i32, threshold: f32, shifts: i32, flat: f32, y0: i32, y1: i32): void {
   lowA = f32x4(scale2(0), scale2(1), scale2(2), scale2(3));
   lowB = f32x4(scale2(4), scale2(5), scale2(6), scale2(7));
@@ -277,19 +284,19 @@ export function dctShrink(src: usize, dst: usize, width: i32, height: i32, thres
         if (!v128.any_true(anyAc)) {
           // A flat block: its reconstruction is its DC everywhere.
           const v = f32x4.splat(dc);
-          addRow(dst, width, oy, ox, 0, y0, y1, v, v); addRow(dst, width, oy, ox, 1, y0, y1, v, v);
-          addRow(dst, width, oy, ox, 2, y0, y1, v, v); addRow(dst, width, oy, ox, 3, y0, y1, v, v);
-          addRow(dst, width, oy, ox, 4, y0, y1, v, v); addRow(dst, width, oy, ox, 5, y0, y1, v, v);
-          addRow(dst, width, oy, ox, 6, y0, y1, v, v); addRow(dst, width, oy, ox, 7, y0, y1, v, v);
+          addRow(dst, width, oy, ox, 0, y0, y1, v, v, s == 0); addRow(dst, width, oy, ox, 1, y0, y1, v, v, s == 0);
+          addRow(dst, width, oy, ox, 2, y0, y1, v, v, s == 0); addRow(dst, width, oy, ox, 3, y0, y1, v, v, s == 0);
+          addRow(dst, width, oy, ox, 4, y0, y1, v, v, s == 0); addRow(dst, width, oy, ox, 5, y0, y1, v, v, s == 0);
+          addRow(dst, width, oy, ox, 6, y0, y1, v, v, s == 0); addRow(dst, width, oy, ox, 7, y0, y1, v, v, s == 0);
           continue;
         }
         columns(false);
         transpose();
         columns(false);
-        addRow(dst, width, oy, ox, 0, y0, y1, r0, r1); addRow(dst, width, oy, ox, 1, y0, y1, r2, r3);
-        addRow(dst, width, oy, ox, 2, y0, y1, r4, r5); addRow(dst, width, oy, ox, 3, y0, y1, r6, r7);
-        addRow(dst, width, oy, ox, 4, y0, y1, r8, r9); addRow(dst, width, oy, ox, 5, y0, y1, r10, r11);
-        addRow(dst, width, oy, ox, 6, y0, y1, r12, r13); addRow(dst, width, oy, ox, 7, y0, y1, r14, r15);
+        addRow(dst, width, oy, ox, 0, y0, y1, r0, r1, s == 0); addRow(dst, width, oy, ox, 1, y0, y1, r2, r3, s == 0);
+        addRow(dst, width, oy, ox, 2, y0, y1, r4, r5, s == 0); addRow(dst, width, oy, ox, 3, y0, y1, r6, r7, s == 0);
+        addRow(dst, width, oy, ox, 4, y0, y1, r8, r9, s == 0); addRow(dst, width, oy, ox, 5, y0, y1, r10, r11, s == 0);
+        addRow(dst, width, oy, ox, 6, y0, y1, r12, r13, s == 0); addRow(dst, width, oy, ox, 7, y0, y1, r14, r15, s == 0);
       }
     }
   }
