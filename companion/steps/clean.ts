@@ -183,8 +183,8 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   let previous = planes(temporal);
   const previousPred = planes(temporal);
   const previousDiff = arena.floats(temporal);
-  // A farther neighbour's predictor, and blend's list of matches (their plane addresses) and weights.
-  const scaled = arena.floats(bw * bh * 2);
+  // Each farther neighbour's predictor, and blend's list of matches (their plane addresses) and weights.
+  const scaled = offsets.map(() => arena.floats(bw * bh * 2));
   const matches = arena.uint32s(4 * size);
   const weights = arena.floats(size);
   // The rgb48 picture where the kernels reach it: a frame on its way in (rgbToYcc), and the
@@ -226,52 +226,65 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
     pending.push(frame);
   }
 
+  /** Motion from frame t to its neighbour at offset o (field i), and the neighbour moved onto it (preds[i], diffs[i]). */
+  async function match(t: number, o: number, i: number): Promise<void> {
+    const nearer = offsets.indexOf(o - Math.sign(o));
+    let pred: Float32Array | null = haveField[i] ? fields[i]! : null;
+    if (Math.abs(o) > 1 && nearer >= 0 && haveField[nearer]) {
+      // Scale the nearer field out to this distance as the predictor.
+      pred = scaled[i]!;
+      const f = o / (o - Math.sign(o));
+      const src = fields[nearer]!;
+      for (let k = 0; k < pred.length; k++) pred[k] = src[k]! * f;
+    }
+    const cur = slots[t % size]!;
+    const ref = slots[(t + o) % size]!;
+    // Scaled out from this frame's nearer field, the predictor is all but right: a ±1
+    // window around it (and zero) finds what the full window did (quality clips within
+    // 0.001 dB) in a third less time (medium at 1080p: 290 -> 190 ms a frame).
+    const search = Math.abs(o) > 1 && pred ? 1 : s.search;
+    await band('estimateMotion', [arena.memory, cur.pyramid, ref.pyramid, width, height, pred, fields[i], errors[i], search]);
+    haveField[i] = true;
+    await allDone([
+      band('warp', [arena.memory, cur.planes, ref.planes, fields[i], width, height, preds[i], diffs[i]]),
+      // The previous output, moved the same way, for the recursive part of the average.
+      ...(o === -1 && recursive(t) ? [band('warp', [arena.memory, cur.planes, previous, fields[i], width, height, previousPred, previousDiff])] : []),
+    ]);
+  }
+
+  /** Whether frame t's average takes in the previous output (if its neighbour before is used). */
+  const recursive = (t: number) => s.recursive > 0 && previousIs === t - 1;
+
   async function emit(t: number, nextIn: number): Promise<Frame> {
     const frame = pending.shift()!;
     const cur = slots[t % size]!;
     const used: number[] = [];
     const base: number[] = [];
-    // Nearest neighbours first, so farther ones can start from their vectors.
-    const order = offsets.map((o, i) => ({ o, i })).sort((a, b) => Math.abs(a.o) - Math.abs(b.o));
-    for (const { o, i } of order) {
-      const n = t + o;
-      if (n < 0 || n >= nextIn) continue;
-      const nearer = offsets.indexOf(o - Math.sign(o));
-      let pred: Float32Array | null = haveField[i] ? fields[i]! : null;
-      if (Math.abs(o) > 1 && nearer >= 0 && haveField[nearer]) {
-        // Scale the nearer field out to this distance as the predictor.
-        pred = scaled;
-        const f = o / (o - Math.sign(o));
-        const src = fields[nearer]!;
-        for (let k = 0; k < pred.length; k++) pred[k] = src[k]! * f;
+    // Nearest neighbours first, so farther ones can start from their vectors; the two at one
+    // distance side by side, so the workers share their kernels' jobs (fewer waits between them).
+    for (let distance = 1; distance <= radius; distance++) {
+      const pair = [-distance, distance].map((o) => ({ o, i: offsets.indexOf(o) })).filter(({ o }) => t + o >= 0 && t + o < nextIn);
+      await allDone(pair.map(({ o, i }) => match(t, o, i)));
+      for (const { i } of pair) {
+        const median = sampledMedian(diffs[i]!);
+        if (distance === 1) {
+          // A cut or a flash is not noise: the estimate ignores jumps and is capped (σ 8).
+          const m = Math.min(NOISE_CAP, median);
+          if (noise < 0) noise = Math.min(m, NOISE_START);
+          else if (m < 4 * noise + 4) noise = 0.8 * noise + 0.2 * m;
+        }
+        // Across a cut or a flash most of the picture fails to match: that frame is another scene.
+        if (median > SCENE_GATE * Math.max(noise, 4)) continue;
+        used.push(i);
+        base.push(s.base[distance - 1]!);
       }
-      const ref = slots[n % size]!;
-      // Scaled out from this frame's nearer field, the predictor is all but right: a ±1
-      // window around it (and zero) finds what the full window did (quality clips within
-      // 0.001 dB) in a third less time (medium at 1080p: 290 -> 190 ms a frame).
-      const search = Math.abs(o) > 1 && pred ? 1 : s.search;
-      await band('estimateMotion', [arena.memory, cur.pyramid, ref.pyramid, width, height, pred, fields[i], errors[i], search]);
-      haveField[i] = true;
-      await band('warp', [arena.memory, cur.planes, ref.planes, fields[i], width, height, preds[i], diffs[i]]);
-      const median = sampledMedian(diffs[i]!);
-      if (Math.abs(o) === 1) {
-        // A cut or a flash is not noise: the estimate ignores jumps and is capped (σ 8).
-        const m = Math.min(NOISE_CAP, median);
-        if (noise < 0) noise = Math.min(m, NOISE_START);
-        else if (m < 4 * noise + 4) noise = 0.8 * noise + 0.2 * m;
-      }
-      // Across a cut or a flash most of the picture fails to match: that frame is another scene.
-      if (median > SCENE_GATE * Math.max(noise, 4)) continue;
-      used.push(i);
-      base.push(s.base[Math.abs(o) - 1]!);
     }
     let result = cur.planes;
     if (used.length > 0) {
       const predList = used.map((i) => preds[i]!);
       const diffList = used.map((i) => diffs[i]!);
       const back = offsets.indexOf(-1);
-      if (s.recursive > 0 && previousIs === t - 1 && used.includes(back)) {
-        await band('warp', [arena.memory, cur.planes, previous, fields[back], width, height, previousPred, previousDiff]);
+      if (recursive(t) && used.includes(back)) {
         predList.push(previousPred);
         diffList.push(previousDiff);
         base.push(s.recursive);
@@ -286,11 +299,14 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       result = previous;
     }
     if (s.shrink > 0) {
-      for (const p of ['y', 'cb', 'cr'] as const) {
-        const threshold = Math.max(s.shrinkFloor * blockingBoost(lift), s.shrink * dctNoise(result[p], width, height), s.shrinkTemporal * Math.sqrt(Math.max(0, noise)));
-        // Chroma is half resolution underneath; half the grids do.
-        await band('dctShrink', [arena.memory, result[p], shrunk[p], width, height, threshold, p === 'y' ? s.shifts : Math.max(1, s.shifts >> 1), s.shrinkFloor * flatFactor(s.shrinkFlat, lift)]);
-      }
+      const planes = ['y', 'cb', 'cr'] as const;
+      const thresholds = planes.map((p) => Math.max(s.shrinkFloor * blockingBoost(lift), s.shrink * dctNoise(result[p], width, height), s.shrinkTemporal * Math.sqrt(Math.max(0, noise))));
+      // The three planes side by side; chroma is half resolution underneath, so half the grids do.
+      await allDone(
+        planes.map((p, k) =>
+          band('dctShrink', [arena.memory, result[p], shrunk[p], width, height, thresholds[k], p === 'y' ? s.shifts : Math.max(1, s.shifts >> 1), s.shrinkFloor * flatFactor(s.shrinkFlat, lift)]),
+        ),
+      );
       result = shrunk;
     }
     await band('guideChroma', [arena.memory, result, s.chroma, s.chromaColour, width, height, staging, frame.data]);
