@@ -172,6 +172,15 @@ export function guideChroma(memory: WebAssembly.Memory, src: Planes, sigma: numb
   rgb.set(staging.subarray(3 * first, 3 * end), 3 * first);
 }
 
+/** Median of about 4096 samples spread over the array. */
+export function sampledMedian(values: Float32Array): number {
+  const step = Math.max(1, Math.floor(values.length / 4096));
+  const picked = new Float32Array(Math.ceil(values.length / step));
+  for (let i = 0, j = 0; i < values.length; i += step, j++) picked[j] = values[i]!;
+  picked.sort();
+  return picked[picked.length >> 1] ?? 0;
+}
+
 /** Coefficients (vertical frequency first) dctNoise reads: the highest frequencies. */
 const NOISE_COEFFICIENTS = [55, 62, 63, 47, 61, 59];
 

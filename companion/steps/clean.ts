@@ -16,7 +16,7 @@ import { type CleanStep, CleanStepSchema } from '../../src/protocol/recipe.js';
 import { allDone, inBands } from '../pipeline/frames.js';
 import type { WorkerPool } from '../pipeline/workers.js';
 import { SimdArena } from '../simd/arena.js';
-import { dctNoise, type DeblockParams, type Planes, type Pyramid } from './clean-kernels.js';
+import type { DeblockParams, Planes, Pyramid } from './clean-kernels.js';
 import type { Frame, StepDefinition, StepInstance } from './step.js';
 import { slidingWindow } from './window.js';
 
@@ -145,15 +145,6 @@ async function sumBands(pool: WorkerPool, fn: string, width: number, height: num
   return parts[0]!.map((_, i) => parts.reduce((s, p) => s + p[i]!, 0));
 }
 
-/** Median of about 4096 samples spread over the array. */
-function sampledMedian(values: Float32Array): number {
-  const step = Math.max(1, Math.floor(values.length / 4096));
-  const picked = new Float32Array(Math.ceil(values.length / step));
-  for (let i = 0, j = 0; i < values.length; i += step, j++) picked[j] = values[i]!;
-  picked.sort();
-  return picked[picked.length >> 1] ?? 0;
-}
-
 /** The clean step for frames of one size; exported for the tests and the quality harness. */
 export function createClean(strength: CleanStep['strength'], width: number, height: number, workers: WorkerPool, frames = Infinity): StepInstance {
   const s = CLEAN_SETTINGS[strength];
@@ -176,6 +167,8 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   const temporal = radius > 0 ? width * height : 0;
   const preds = offsets.map(() => planes());
   const diffs = offsets.map(() => arena.floats(width * height));
+  // The median of each neighbour's squared difference, taken by the workers after its warp.
+  const medians = offsets.map(() => 0);
   let fused = planes(temporal);
   const weightSums = arena.floats(temporal);
   const shrunk = planes();
@@ -246,7 +239,9 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
     await band('estimateMotion', [arena.memory, cur.pyramid, ref.pyramid, width, height, pred, fields[i], errors[i], search]);
     haveField[i] = true;
     await allDone([
-      band('warp', [arena.memory, cur.planes, ref.planes, fields[i], width, height, preds[i], diffs[i]]),
+      band('warp', [arena.memory, cur.planes, ref.planes, fields[i], width, height, preds[i], diffs[i]]).then(async () => {
+        medians[i] = await workers.run<number>(KERNEL, 'sampledMedian', [diffs[i]]);
+      }),
       // The previous output, moved the same way, for the recursive part of the average.
       ...(o === -1 && recursive(t) ? [band('warp', [arena.memory, cur.planes, previous, fields[i], width, height, previousPred, previousDiff])] : []),
     ]);
@@ -266,7 +261,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       const pair = [-distance, distance].map((o) => ({ o, i: offsets.indexOf(o) })).filter(({ o }) => t + o >= 0 && t + o < nextIn);
       await allDone(pair.map(({ o, i }) => match(t, o, i)));
       for (const { i } of pair) {
-        const median = sampledMedian(diffs[i]!);
+        const median = medians[i]!;
         if (distance === 1) {
           // A cut or a flash is not noise: the estimate ignores jumps and is capped (σ 8).
           const m = Math.min(NOISE_CAP, median);
@@ -300,7 +295,9 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
     }
     if (s.shrink > 0) {
       const planes = ['y', 'cb', 'cr'] as const;
-      const thresholds = planes.map((p) => Math.max(s.shrinkFloor * blockingBoost(lift), s.shrink * dctNoise(result[p], width, height), s.shrinkTemporal * Math.sqrt(Math.max(0, noise))));
+      // The planes' noise, measured by the workers side by side.
+      const levels = await allDone(planes.map((p) => workers.run<number>(KERNEL, 'dctNoise', [result[p], width, height])));
+      const thresholds = levels.map((level) => Math.max(s.shrinkFloor * blockingBoost(lift), s.shrink * level, s.shrinkTemporal * Math.sqrt(Math.max(0, noise))));
       // The three planes side by side; chroma is half resolution underneath, so half the grids do.
       await allDone(
         planes.map((p, k) =>
