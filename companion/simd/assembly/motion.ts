@@ -6,6 +6,12 @@
 // compared, so the choice is the one an early-exit scalar search would make: a candidate it
 // gave up on could not have won.
 
+/** The lanes' sum, in one fixed order (batched and single candidates must compare equal). */
+@inline
+function total(s: v128): f32 {
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
+
 /** Sum of absolute differences of the 8x8 blocks at byte addresses a and b, rows `stride` bytes apart. */
 @inline
 function sad8(a: usize, b: usize, stride: usize): f32 {
@@ -14,7 +20,7 @@ function sad8(a: usize, b: usize, stride: usize): f32 {
     s = f32x4.add(s, f32x4.abs(f32x4.sub(v128.load(a), v128.load(b))));
     s = f32x4.add(s, f32x4.abs(f32x4.sub(v128.load(a, 16), v128.load(b, 16))));
   }
-  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+  return total(s);
 }
 
 /**
@@ -50,13 +56,7 @@ function ssd8(a: usize, b: usize, stride: usize): f32 {
     const d1 = f32x4.sub(v128.load(a, 16), v128.load(b, 16));
     s = f32x4.add(s, f32x4.add(f32x4.mul(d0, d0), f32x4.mul(d1, d1)));
   }
-  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
-}
-
-/** The lanes' sum, in the order sad8 and ssd8 take it. */
-@inline
-function total(s: v128): f32 {
-  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+  return total(s);
 }
 
 /** acc plus one row's absolute differences, a0 a1 against the row at b (as sad8 adds them). */
