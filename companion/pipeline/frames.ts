@@ -13,7 +13,7 @@ export function frameBytes(width: number, height: number): number {
 
 /**
  * Runs `fn(...args, firstPixel, endPixel, ...tail)` over [0, pixels) in one band per worker,
- * band edges on whole rows.
+ * band edges on whole rows; `tail` may be given per band (its scratch memory, say).
  */
 export async function inBands(
   pool: WorkerPool,
@@ -22,14 +22,14 @@ export async function inBands(
   width: number,
   height: number,
   head: unknown[],
-  tail: unknown[] = [],
+  tail: unknown[] | ((band: number) => unknown[]) = [],
 ): Promise<void> {
   const bands = Math.min(pool.size, height);
   const jobs: Promise<unknown>[] = [];
   for (let b = 0; b < bands; b++) {
     const first = Math.floor((height * b) / bands) * width;
     const end = Math.floor((height * (b + 1)) / bands) * width;
-    jobs.push(pool.run(module, fn, [...head, first, end, ...tail]));
+    jobs.push(pool.run(module, fn, [...head, first, end, ...(typeof tail === 'function' ? tail(b) : tail)]));
   }
   await allDone(jobs);
 }

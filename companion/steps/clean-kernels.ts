@@ -207,8 +207,11 @@ export function dctNoise(plane: Float32Array, width: number, height: number): nu
  * grid offsets, every 8x8 block's DCT coefficients below `threshold` are dropped (a soft
  * knee above it), or below `flat` in a flat block (few coefficients above `threshold`), and
  * the blocks' reconstructions are averaged per pixel. Reads `src`, writes the band's rows of
- * `dst`; both in `memory`.
+ * `dst`, working in `block` (64 floats of the band's own); all in `memory`.
  */
-export function dctShrink(memory: WebAssembly.Memory, src: Float32Array, dst: Float32Array, width: number, height: number, threshold: number, shifts: number, flat: number, first: number, end: number): void {
-  simd(memory).dctShrink(src.byteOffset, dst.byteOffset, width, height, threshold, shifts, flat, Math.floor(first / width), Math.floor(end / width));
+export function dctShrink(
+  memory: WebAssembly.Memory, src: Float32Array, dst: Float32Array, width: number, height: number, threshold: number, shifts: number, flat: number,
+  first: number, end: number, block: Float32Array,
+): void {
+  simd(memory).dctShrink(src.byteOffset, dst.byteOffset, block.byteOffset, width, height, threshold, shifts, flat, Math.floor(first / width), Math.floor(end / width));
 }

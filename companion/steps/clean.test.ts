@@ -201,13 +201,14 @@ describe('clean', () => {
     const src = arena.floats(w * h);
     src.set(Float32Array.from({ length: w * h }, (_, i) => 100 + 40 * Math.sin((i % w) / 6) + 20 * Math.cos(i / w / 4) + (rand() - 0.5) * 12));
     const dst = arena.floats(w * h);
+    const block = arena.floats(64);
     // flat 12: blocks left with at most 5 AC coefficients above 5 are thresholded at 12.
     for (const [shifts, flat] of [[1, 0], [2, 0], [4, 0], [8, 0], [4, 12]] as const) {
       const expected = plainShrink(src, w, h, 5, shifts, flat);
       for (const bands of [1, 3]) {
         // Whatever was there before is overwritten.
         dst.fill(1e6);
-        for (let b = 0; b < bands; b++) dctShrink(arena.memory, src, dst, w, h, 5, shifts, flat, Math.floor((h * b) / bands) * w, Math.floor((h * (b + 1)) / bands) * w);
+        for (let b = 0; b < bands; b++) dctShrink(arena.memory, src, dst, w, h, 5, shifts, flat, Math.floor((h * b) / bands) * w, Math.floor((h * (b + 1)) / bands) * w, block);
         for (let i = 0; i < w * h; i++) expect(Math.abs(dst[i]! - expected[i]!)).toBeLessThan(1e-4);
       }
     }

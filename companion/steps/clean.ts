@@ -183,6 +183,8 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   // The rgb48 picture where the kernels reach it: a frame on its way in (rgbToYcc), and the
   // output on its way out (guideChroma), one after the other.
   const staging = arena.uint16s(width * height * 3);
+  // dctShrink's block scratch, one per plane and band (the three planes run side by side).
+  const blocks = Array.from({ length: 3 * workers.size }, () => arena.floats(64));
   // gridSteps' sums, one set per band and axis.
   const gridSums = Array.from({ length: 2 * workers.size }, () => arena.float64s(24));
   let previousIs = -1;
@@ -192,7 +194,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   /** Running estimate of how strongly the steps sit on the block grid (gridFrom's lift, the lesser axis). */
   let lift = -1;
 
-  const band = (fn: string, head: unknown[], tail: unknown[] = []) => inBands(workers, KERNEL, fn, width, height, head, tail);
+  const band = (fn: string, head: unknown[], tail: unknown[] | ((band: number) => unknown[]) = []) => inBands(workers, KERNEL, fn, width, height, head, tail);
 
   async function ingest(frame: Frame, index: number): Promise<void> {
     const slot = slots[index % size]!;
@@ -301,7 +303,11 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       // The three planes side by side; chroma is half resolution underneath, so half the grids do.
       await allDone(
         planes.map((p, k) =>
-          band('dctShrink', [arena.memory, result[p], shrunk[p], width, height, thresholds[k], p === 'y' ? s.shifts : Math.max(1, s.shifts >> 1), s.shrinkFloor * flatFactor(s.shrinkFlat, lift)]),
+          band(
+            'dctShrink',
+            [arena.memory, result[p], shrunk[p], width, height, thresholds[k], p === 'y' ? s.shifts : Math.max(1, s.shifts >> 1), s.shrinkFloor * flatFactor(s.shrinkFlat, lift)],
+            (b) => [blocks[k * workers.size + b]],
+          ),
         ),
       );
       result = shrunk;
