@@ -183,8 +183,13 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   // The rgb48 picture where the kernels reach it: a frame on its way in (rgbToYcc), and the
   // output on its way out (guideChroma), one after the other.
   const staging = arena.uint16s(width * height * 3);
-  // dctShrink's block scratch, one per plane and band (the three planes run side by side).
-  const blocks = Array.from({ length: 3 * workers.size }, () => arena.floats(64));
+  // dctShrink's block scratch, one per plane and band (the three planes run side by side),
+  // each on cache lines of its own: two workers writing one line would take turns at it.
+  const blocks = Array.from({ length: 3 * workers.size }, () => {
+    const a = arena.floats(96);
+    const skip = ((64 - (a.byteOffset % 64)) % 64) / 4;
+    return a.subarray(skip, skip + 64);
+  });
   // gridSteps' sums, one set per band and axis.
   const gridSums = Array.from({ length: 2 * workers.size }, () => arena.float64s(24));
   let previousIs = -1;
