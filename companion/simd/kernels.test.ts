@@ -190,7 +190,6 @@ describe('SIMD kernels', () => {
     const bw = W / 8;
     const bh = H / 8;
     const field = arena.floats(bw * bh * 2);
-    const err = arena.floats(bw * bh);
     // Median distance of the inner blocks' vectors from (vx, vy): the parabola fit on a
     // noisy block is good to a fraction of a pixel, not exact.
     const miss = (vx: number, vy: number) => {
@@ -200,8 +199,8 @@ describe('SIMD kernels', () => {
     };
     // Two bands, split on a macroblock row.
     const run = (ref: typeof cur, pred: Float32Array | null) => {
-      estimateMotion(arena.memory, cur, ref, W, H, pred, field, err, 3, 0, 32 * W);
-      estimateMotion(arena.memory, cur, ref, W, H, pred, field, err, 3, 32 * W, N);
+      estimateMotion(arena.memory, cur, ref, W, H, pred, field, 3, 0, 32 * W);
+      estimateMotion(arena.memory, cur, ref, W, H, pred, field, 3, 32 * W, N);
     };
     // The content at x in the current frame is at x + 2.25 in the neighbour: its vector is -2.25.
     run(picture(2.25, -1.5), null);

@@ -156,10 +156,9 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   const slots: Slot[] = Array.from({ length: size }, () => newSlot(arena, width, height));
   const bw = Math.ceil(width / 8);
   const bh = Math.ceil(height / 8);
-  // One field (and its error) per neighbour offset, reused from frame to frame as the predictor.
+  // One field per neighbour offset, reused from frame to frame as the predictor.
   const offsets = Array.from({ length: 2 * radius }, (_, i) => (i < radius ? i - radius : i - radius + 1));
   const fields = offsets.map(() => arena.floats(bw * bh * 2));
-  const errors = offsets.map(() => arena.floats(bw * bh));
   const haveField = offsets.map(() => false);
   const planes = (n = width * height): Planes => ({ y: arena.floats(n), cb: arena.floats(n), cr: arena.floats(n) });
   // The temporal average's buffers; a single frame (a preview) needs none, and zero-filling
@@ -243,7 +242,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
     // window around it (and zero) finds what the full window did (quality clips within
     // 0.001 dB) in a third less time (medium at 1080p: 290 -> 190 ms a frame).
     const search = Math.abs(o) > 1 && pred ? 1 : s.search;
-    await band('estimateMotion', [arena.memory, cur.pyramid, ref.pyramid, width, height, pred, fields[i], errors[i], search]);
+    await band('estimateMotion', [arena.memory, cur.pyramid, ref.pyramid, width, height, pred, fields[i], search]);
     haveField[i] = true;
     await allDone([
       band('warp', [arena.memory, cur.planes, ref.planes, fields[i], width, height, preds[i], diffs[i]]).then(async () => {

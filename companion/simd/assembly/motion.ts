@@ -181,7 +181,7 @@ function clampInt(v: i32, lo: i32, hi: i32): i32 {
 
 export function estimateMotion(
   cur: usize, cur1: usize, cur2: usize, ref: usize, ref1: usize, ref2: usize, width: i32, height: i32,
-  pred: usize, out: usize, err: usize, search: i32, y0: i32, y1: i32,
+  pred: usize, out: usize, search: i32, y0: i32, y1: i32,
 ): void {
   const bw = (width + 7) >> 3;
   const bh = (height + 7) >> 3;
@@ -307,7 +307,6 @@ export function estimateMotion(
         if (score == Infinity || still <= score * 1.1 + 16) {
           store<f32>(out + (b << 3), 0);
           store<f32>(out + (b << 3), 0, 4);
-          store<f32>(err + (b << 2), still / 64);
           continue;
         }
         let sx: f32 = 0;
@@ -327,7 +326,6 @@ export function estimateMotion(
         }
         store<f32>(out + (b << 3), <f32>fx + sx);
         store<f32>(out + (b << 3), <f32>fy + sy, 4);
-        store<f32>(err + (b << 2), score / 64);
       }
     }
   }
