@@ -116,8 +116,9 @@ describe('SIMD kernels', () => {
     for (let i = 0; i < vectors.length; i++) vectors[i] = i % 3 === 0 ? Math.round((rand() - 0.5) * 10) : (rand() - 0.5) * 12;
     const pred = planes(arena, N, rand);
     const diff = arena.floats(N);
-    warp(arena.memory, cur, ref, vectors, W, H, pred, diff, 0, 10 * W);
-    warp(arena.memory, cur, ref, vectors, W, H, pred, diff, 10 * W, N);
+    const places = arena.floats(8 * bw);
+    warp(arena.memory, cur, ref, vectors, W, H, pred, diff, 0, 10 * W, places);
+    warp(arena.memory, cur, ref, vectors, W, H, pred, diff, 10 * W, N, places);
     const catmullRom = (f: number) => [-0.5 * f ** 3 + f * f - 0.5 * f, 1.5 * f ** 3 - 2.5 * f * f + 1, -1.5 * f ** 3 + 2 * f * f + 0.5 * f, 0.5 * f ** 3 - 0.5 * f * f];
     let worst = 0;
     for (let y = 0; y < H; y++) {

@@ -23,7 +23,7 @@ export interface SimdKernels {
   rgbToYcc(rgb: number, y: number, cb: number, cr: number, first: number, end: number): void;
   warp(
     curY: number, curCb: number, curCr: number, refY: number, refCb: number, refCr: number, vectors: number,
-    width: number, height: number, predY: number, predCb: number, predCr: number, diff: number, y0: number, y1: number,
+    width: number, height: number, predY: number, predCb: number, predCr: number, diff: number, places: number, y0: number, y1: number,
   ): void;
 }
 

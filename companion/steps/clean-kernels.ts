@@ -128,12 +128,16 @@ export interface Planes {
  * Motion compensation of one neighbour: its picture moved onto the current frame by the
  * block vectors (luma bicubic, which keeps detail; chroma bilinear), and its squared
  * difference to the current frame (luma, and chroma twice over), into `pred` and `diff2`.
- * Every array in `memory` (a SimdArena's).
+ * `places` is the band's own scratch, 8 floats per block of a row. Every array in `memory`
+ * (a SimdArena's).
  */
-export function warp(memory: WebAssembly.Memory, cur: Planes, ref: Planes, vectors: Float32Array, width: number, height: number, pred: Planes, diff2: Float32Array, first: number, end: number): void {
+export function warp(
+  memory: WebAssembly.Memory, cur: Planes, ref: Planes, vectors: Float32Array, width: number, height: number, pred: Planes, diff2: Float32Array,
+  first: number, end: number, places: Float32Array,
+): void {
   simd(memory).warp(
     cur.y.byteOffset, cur.cb.byteOffset, cur.cr.byteOffset, ref.y.byteOffset, ref.cb.byteOffset, ref.cr.byteOffset, vectors.byteOffset,
-    width, height, pred.y.byteOffset, pred.cb.byteOffset, pred.cr.byteOffset, diff2.byteOffset, Math.floor(first / width), Math.floor(end / width),
+    width, height, pred.y.byteOffset, pred.cb.byteOffset, pred.cr.byteOffset, diff2.byteOffset, places.byteOffset, Math.floor(first / width), Math.floor(end / width),
   );
 }
 

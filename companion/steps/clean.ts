@@ -182,13 +182,18 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   // The rgb48 picture where the kernels reach it: a frame on its way in (rgbToYcc), and the
   // output on its way out (guideChroma), one after the other.
   const staging = arena.uint16s(width * height * 3);
-  // dctShrink's block scratch, one per plane and band (the three planes run side by side),
-  // each on cache lines of its own: two workers writing one line would take turns at it.
-  const blocks = Array.from({ length: 3 * workers.size }, () => {
-    const a = arena.floats(96);
-    const skip = ((64 - (a.byteOffset % 64)) % 64) / 4;
-    return a.subarray(skip, skip + 64);
-  });
+  // Kernels' scratch, one per band of each kernel that runs beside others, each on cache
+  // lines of its own: two workers writing one line would take turns at it.
+  const scratch = (n: number) =>
+    Array.from({ length: workers.size }, () => {
+      const a = arena.floats(Math.ceil(n / 16) * 16 + 16);
+      const skip = ((64 - (a.byteOffset % 64)) % 64) / 4;
+      return a.subarray(skip, skip + n);
+    });
+  // dctShrink's blocks, for the three planes side by side; warp's block placements, for the
+  // neighbours and the previous output.
+  const blocks = ['y', 'cb', 'cr'].map(() => scratch(64));
+  const places = [...offsets, 0].map(() => scratch(8 * bw));
   // gridSteps' sums, one set per band and axis.
   const gridSums = Array.from({ length: 2 * workers.size }, () => arena.float64s(24));
   let previousIs = -1;
@@ -245,11 +250,11 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
     await band('estimateMotion', [arena.memory, cur.pyramid, ref.pyramid, width, height, pred, fields[i], search]);
     haveField[i] = true;
     await allDone([
-      band('warp', [arena.memory, cur.planes, ref.planes, fields[i], width, height, preds[i], diffs[i]]).then(async () => {
+      band('warp', [arena.memory, cur.planes, ref.planes, fields[i], width, height, preds[i], diffs[i]], (b) => [places[i]![b]]).then(async () => {
         medians[i] = await workers.run<number>(KERNEL, 'sampledMedian', [diffs[i]]);
       }),
       // The previous output, moved the same way, for the recursive part of the average.
-      ...(o === -1 && recursive(t) ? [band('warp', [arena.memory, cur.planes, previous, fields[i], width, height, previousPred, previousDiff])] : []),
+      ...(o === -1 && recursive(t) ? [band('warp', [arena.memory, cur.planes, previous, fields[i], width, height, previousPred, previousDiff], (b) => [places[offsets.length]![b]])] : []),
     ]);
   }
 
@@ -310,7 +315,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
           band(
             'dctShrink',
             [arena.memory, result[p], shrunk[p], width, height, thresholds[k], p === 'y' ? s.shifts : Math.max(1, s.shifts >> 1), s.shrinkFloor * flatFactor(s.shrinkFlat, lift)],
-            (b) => [blocks[k * workers.size + b]],
+            (b) => [blocks[k]![b]],
           ),
         ),
       );

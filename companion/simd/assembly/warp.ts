@@ -4,7 +4,8 @@
 // Two passes over each row of blocks. Luma block by block: four lanes at a time, each
 // reference row filtered across once for the four output rows that need it. Then chroma
 // and the difference row by row: block by block, the eight planes those need were read as
-// 80 short runs at once, which the cache's prefetcher cannot follow (1.45x slower).
+// 80 short runs at once, which the cache's prefetcher cannot follow (1.45x slower). The first
+// pass leaves each block's placement in `places` (32 bytes a block of the row) for the second.
 // Blocks at the picture's edges, and partial ones, go pixel by pixel with clamped positions.
 
 /** Catmull-Rom weight of tap k (0..3) for a fraction f in [0, 1). */
@@ -46,31 +47,6 @@ function keep4(curY: usize, curCb: usize, curCr: usize, predY: usize, predCb: us
   v128.store(diff + o, f32x4.add(f32x4.mul(d, d), f32x4.add(c, c)));
 }
 
-/** Where place() put a block: its byte shift from output to reference, and the fractions of its vector. */
-let shift: isize = 0;
-let fracX: f32 = 0;
-let fracY: f32 = 0;
-
-/**
- * Places block b (columns x0..x1, rows ya..yb of its row) by its vector, setting shift,
- * fracX and fracY; false when it must go pixel by pixel (partial, or taps off the picture).
- */
-@inline
-function place(vectors: usize, b: i32, x0: i32, x1: i32, ya: i32, yb: i32, width: i32, height: i32, maxX: f64, maxY: f64): bool {
-  const vx = load<f32>(vectors + (<usize>(2 * b) << 2));
-  const vy = load<f32>(vectors + (<usize>(2 * b + 1) << 2));
-  // Positions in f64: in f32 a fraction far out on a 1080p row is off by 1e-4 of a pixel.
-  const fx0 = <f64>x0 + <f64>vx;
-  const fy0 = <f64>ya + <f64>vy;
-  const ix0 = <i32>fx0;
-  const iy0 = <i32>fy0;
-  fracX = <f32>(fx0 - <f64>ix0);
-  fracY = <f32>(fy0 - <f64>iy0);
-  shift = <isize>((iy0 - ya) * width + ix0 - x0) << 2;
-  if (!(x1 - x0 == 8 && fx0 >= 0 && <f64>(x1 - 1) + <f64>vx <= maxX && fy0 >= 0 && <f64>(yb - 1) + <f64>vy <= maxY)) return false;
-  return (fracX == 0 && fracY == 0) || (ix0 >= 1 && iy0 >= 1 && ix0 + 9 < width && iy0 + (yb - ya) + 1 < height);
-}
-
 /** Four samples of reference row `r` (a byte address), filtered across by the weights w0..w3 from one sample left of it. */
 @inline
 function across(r: usize, w0: v128, w1: v128, w2: v128, w3: v128): v128 {
@@ -82,7 +58,7 @@ function across(r: usize, w0: v128, w1: v128, w2: v128, w3: v128): v128 {
 
 export function warp(
   curY: usize, curCb: usize, curCr: usize, refY: usize, refCb: usize, refCr: usize, vectors: usize,
-  width: i32, height: i32, predY: usize, predCb: usize, predCr: usize, diff: usize, y0: i32, y1: i32,
+  width: i32, height: i32, predY: usize, predCb: usize, predCr: usize, diff: usize, places: usize, y0: i32, y1: i32,
 ): void {
   const bw = (width + 7) >> 3;
   const maxX = <f64>width - 1.001;
@@ -94,15 +70,28 @@ export function warp(
     for (let x0 = 0; x0 < width; x0 += 8) {
       const x1 = min(x0 + 8, width);
       const b = brow + (x0 >> 3);
-      if (!place(vectors, b, x0, x1, ya, yb, width, height, maxX, maxY)) {
-        const vx = load<f32>(vectors + (<usize>(2 * b) << 2));
-        const vy = load<f32>(vectors + (<usize>(2 * b + 1) << 2));
+      const vx = load<f32>(vectors + (<usize>(2 * b) << 2));
+      const vy = load<f32>(vectors + (<usize>(2 * b + 1) << 2));
+      // Positions in f64: in f32 a fraction far out on a 1080p row is off by 1e-4 of a pixel.
+      const fx0 = <f64>x0 + <f64>vx;
+      const fy0 = <f64>ya + <f64>vy;
+      const ix0 = <i32>fx0;
+      const iy0 = <i32>fy0;
+      const ax = <f32>(fx0 - <f64>ix0);
+      const ay = <f32>(fy0 - <f64>iy0);
+      const s = <isize>((iy0 - ya) * width + ix0 - x0) << 2;
+      // Whole: all on the picture, its taps too, so one filter serves the block.
+      let whole = x1 - x0 == 8 && fx0 >= 0 && <f64>(x1 - 1) + <f64>vx <= maxX && fy0 >= 0 && <f64>(yb - 1) + <f64>vy <= maxY;
+      if (whole && (ax != 0 || ay != 0)) whole = ix0 >= 1 && iy0 >= 1 && ix0 + 9 < width && iy0 + (yb - ya) + 1 < height;
+      // Where the second pass finds it: its chroma weights, and shift; 0 (not whole), 1, or 2 (whole pixels).
+      const at = places + (<usize>(x0 >> 3) << 5);
+      v128.store(at, f32x4((<f32>1 - ax) * (<f32>1 - ay), ax * (<f32>1 - ay), (<f32>1 - ax) * ay, ax * ay));
+      store<i32>(at, !whole ? 0 : ax == 0 && ay == 0 ? 2 : 1, 16);
+      store<i32>(at, <i32>s, 20);
+      if (!whole) {
         for (let y = ya; y < yb; y++) for (let x = x0; x < x1; x++) pixel(curY, curCb, curCr, refY, refCb, refCr, width, height, predY, predCb, predCr, diff, x, y, vx, vy, maxX, maxY);
         continue;
       }
-      const ax = fracX;
-      const ay = fracY;
-      const s = shift;
       if (ax == 0 && ay == 0) {
         // A whole-pixel vector: a plain copy, the common case in still pictures.
         for (let y = ya; y < yb; y++) {
@@ -142,18 +131,21 @@ export function warp(
     // Chroma and the difference, row by row, for the blocks placed whole above.
     for (let y = ya; y < yb; y++) {
       for (let x0 = 0; x0 + 8 <= width; x0 += 8) {
-        if (!place(vectors, brow + (x0 >> 3), x0, x0 + 8, ya, yb, width, height, maxX, maxY)) continue;
+        const at = places + (<usize>(x0 >> 3) << 5);
+        const kind = load<i32>(at, 16);
+        if (kind == 0) continue;
         const o = <usize>(y * width + x0) << 2;
-        const q = o + shift;
-        if (fracX == 0 && fracY == 0) {
+        const q = o + <isize>load<i32>(at, 20);
+        if (kind == 2) {
           keep4(curY, curCb, curCr, predY, predCb, predCr, diff, o, v128.load(refCb + q), v128.load(refCr + q));
           keep4(curY, curCb, curCr, predY, predCb, predCr, diff, o + 16, v128.load(refCb + q + 16), v128.load(refCr + q + 16));
           continue;
         }
-        const c00 = f32x4.splat((<f32>1 - fracX) * (<f32>1 - fracY));
-        const c01 = f32x4.splat(fracX * (<f32>1 - fracY));
-        const c10 = f32x4.splat((<f32>1 - fracX) * fracY);
-        const c11 = f32x4.splat(fracX * fracY);
+        const c = v128.load(at);
+        const c00 = v128.shuffle<f32>(c, c, 0, 0, 0, 0);
+        const c01 = v128.shuffle<f32>(c, c, 1, 1, 1, 1);
+        const c10 = v128.shuffle<f32>(c, c, 2, 2, 2, 2);
+        const c11 = v128.shuffle<f32>(c, c, 3, 3, 3, 3);
         for (let h: usize = 0; h < 32; h += 16) {
           keep4(curY, curCb, curCr, predY, predCb, predCr, diff, o + h, bilinear(refCb + q + h, row, c00, c01, c10, c11), bilinear(refCr + q + h, row, c00, c01, c10, c11));
         }
