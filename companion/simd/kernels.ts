@@ -12,7 +12,7 @@ export interface SimdKernels {
     y: number, cb: number, cr: number, width: number, height: number, phaseY: number, t8: number, t4: number, tc: number, four: number, y0: number, y1: number,
   ): void;
   deblockRows(y: number, cb: number, cr: number, width: number, phaseX: number, t8: number, t4: number, tc: number, y0: number, y1: number): void;
-  buildPyramid(y: number, half: number, quarter: number, width: number, height: number, y0: number, y1: number): void;
+  buildPyramid(y: number, full: number, half: number, quarter: number, width: number, height: number, y0: number, y1: number): void;
   dctShrink(src: number, dst: number, block: number, width: number, height: number, threshold: number, shifts: number, flat: number, y0: number, y1: number): void;
   estimateMotion(
     cur: number, cur1: number, cur2: number, ref: number, ref1: number, ref2: number, width: number, height: number,

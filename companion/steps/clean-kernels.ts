@@ -91,14 +91,16 @@ export function deblockColumns(memory: WebAssembly.Memory, p: Planes, width: num
 /** A frame's luma at full, half and quarter resolution (box-filtered), for motion search. */
 export interface Pyramid {
   y: Float32Array;
+  /** The full level as 16 × each sample, rounded, 0..4095. */
+  yu: Uint16Array;
   y1: Float32Array;
   /** The quarter level as 4x4 sums, rounded, 0..4095. */
   y2: Uint16Array;
 }
 
-/** Fills the half and quarter levels for the band's rows (a coarse row belongs to the band of its first full row). */
+/** Fills the u16 full, the half and the quarter levels for the band's rows (a coarse row belongs to the band of its first full row). */
 export function buildPyramid(memory: WebAssembly.Memory, p: Pyramid, width: number, height: number, first: number, end: number): void {
-  simd(memory).buildPyramid(p.y.byteOffset, p.y1.byteOffset, p.y2.byteOffset, width, height, Math.floor(first / width), Math.floor(end / width));
+  simd(memory).buildPyramid(p.y.byteOffset, p.yu.byteOffset, p.y1.byteOffset, p.y2.byteOffset, width, height, Math.floor(first / width), Math.floor(end / width));
 }
 
 /**
@@ -112,7 +114,7 @@ export function estimateMotion(
   pred: Float32Array | null, out: Float32Array, search: number, first: number, end: number,
 ): void {
   simd(memory).estimateMotion(
-    cur.y.byteOffset, cur.y1.byteOffset, cur.y2.byteOffset, ref.y.byteOffset, ref.y1.byteOffset, ref.y2.byteOffset, width, height,
+    cur.yu.byteOffset, cur.y1.byteOffset, cur.y2.byteOffset, ref.yu.byteOffset, ref.y1.byteOffset, ref.y2.byteOffset, width, height,
     pred ? pred.byteOffset : 0, out.byteOffset, search, Math.floor(first / width), Math.floor(end / width),
   );
 }

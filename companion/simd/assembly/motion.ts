@@ -1,8 +1,9 @@
 // Block motion from the current frame to a neighbour (see steps/clean-kernels.ts,
 // estimateMotion): a coarse full search on the quarter level around zero and around a
 // predicted vector, refined on the half level, then per 8x8 block at full resolution with
-// a sub-pixel parabola fit. The quarter level is u16 (16 × the mean, see pyramid.ts), a
-// block row one vector of eight; the others f32, a row two vectors of four. Whole sums are
+// a sub-pixel parabola fit. The quarter and full levels are u16 (16 × the mean or sample,
+// see pyramid.ts), a block row one vector of eight; the half level f32, a row two vectors
+// of four. Whole sums are
 // compared, so the choice is the one an early-exit scalar search would make: a candidate it
 // gave up on could not have won.
 
@@ -47,30 +48,34 @@ function totalU(s: v128): f32 {
   return <f32>(i32x4.extract_lane(q, 0) + i32x4.extract_lane(q, 1) + i32x4.extract_lane(q, 2) + i32x4.extract_lane(q, 3)) * 0.0625;
 }
 
-/** Sum of squared differences of two 8x8 blocks. */
+/** Sum of squared differences of two u16 8x8 blocks, on the f32 levels' scale (÷256). */
 @inline
-function ssd8(a: usize, b: usize, stride: usize): f32 {
-  let s = f32x4.splat(0);
-  for (let r = 0; r < 8; r++, a += stride, b += stride) {
-    const d0 = f32x4.sub(v128.load(a), v128.load(b));
-    const d1 = f32x4.sub(v128.load(a, 16), v128.load(b, 16));
-    s = f32x4.add(s, f32x4.add(f32x4.mul(d0, d0), f32x4.mul(d1, d1)));
-  }
-  return total(s);
+function ssd8u(a: usize, b: usize, stride: usize): f32 {
+  let s = i32x4.splat(0);
+  for (let r = 0; r < 8; r++, a += stride, b += stride) s = ssdStepU(s, v128.load(a), b);
+  return totalI(s);
+}
+
+/**
+ * acc plus one u16 row's squared differences against the row at b, in i32 lanes: differences
+ * below 4096, so a lane takes at most 8 rows × 2 × 4095² < 2³¹.
+ */
+@inline
+function ssdStepU(acc: v128, a: v128, b: usize): v128 {
+  const d = i16x8.sub(a, v128.load(b));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(d, d));
+}
+
+/** The sum of four i32 lanes of u16 squared differences, ÷256. */
+@inline
+function totalI(s: v128): f32 {
+  return <f32>(i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1) + i32x4.extract_lane(s, 2) + i32x4.extract_lane(s, 3)) * (1.0 / 256);
 }
 
 /** acc plus one row's absolute differences, a0 a1 against the row at b (as sad8 adds them). */
 @inline
 function sadStep(acc: v128, a0: v128, a1: v128, b: usize): v128 {
   return f32x4.add(f32x4.add(acc, f32x4.abs(f32x4.sub(a0, v128.load(b)))), f32x4.abs(f32x4.sub(a1, v128.load(b, 16))));
-}
-
-/** acc plus one row's squared differences (as ssd8 adds them). */
-@inline
-function ssdStep(acc: v128, a0: v128, a1: v128, b: usize): v128 {
-  const d0 = f32x4.sub(a0, v128.load(b));
-  const d1 = f32x4.sub(a1, v128.load(b, 16));
-  return f32x4.add(acc, f32x4.add(f32x4.mul(d0, d0), f32x4.mul(d1, d1)));
 }
 
 // The best candidate so far: ties go to the lowest scan index, as a plain scan with `<` would.
@@ -145,18 +150,17 @@ let windowZero: f32 = 0;
  * the picture, in one pass over the block's rows; candidate k = 3 (dy − cy + 1) + dx − cx + 1.
  */
 function offerWindow(cur: usize, ref: usize, width: i32, ox: i32, oy: i32, cx: i32, cy: i32): void {
-  const stride = <usize>width << 2;
-  let pa = cur + (<usize>(oy * width + ox) << 2);
-  let pb = ref + (<usize>((oy + cy - 1) * width + ox + cx - 1) << 2);
-  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0, s8 = s0;
+  const stride = <usize>width << 1;
+  let pa = cur + (<usize>(oy * width + ox) << 1);
+  let pb = ref + (<usize>((oy + cy - 1) * width + ox + cx - 1) << 1);
+  let s0 = i32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0, s8 = s0;
   for (let r = 0; r < 8; r++, pa += stride, pb += stride) {
-    const a0 = v128.load(pa);
-    const a1 = v128.load(pa, 16);
-    s0 = ssdStep(s0, a0, a1, pb); s1 = ssdStep(s1, a0, a1, pb + 4); s2 = ssdStep(s2, a0, a1, pb + 8);
-    s3 = ssdStep(s3, a0, a1, pb + stride); s4 = ssdStep(s4, a0, a1, pb + stride + 4); s5 = ssdStep(s5, a0, a1, pb + stride + 8);
-    s6 = ssdStep(s6, a0, a1, pb + 2 * stride); s7 = ssdStep(s7, a0, a1, pb + 2 * stride + 4); s8 = ssdStep(s8, a0, a1, pb + 2 * stride + 8);
+    const a = v128.load(pa);
+    s0 = ssdStepU(s0, a, pb); s1 = ssdStepU(s1, a, pb + 2); s2 = ssdStepU(s2, a, pb + 4);
+    s3 = ssdStepU(s3, a, pb + stride); s4 = ssdStepU(s4, a, pb + stride + 2); s5 = ssdStepU(s5, a, pb + stride + 4);
+    s6 = ssdStepU(s6, a, pb + 2 * stride); s7 = ssdStepU(s7, a, pb + 2 * stride + 2); s8 = ssdStepU(s8, a, pb + 2 * stride + 4);
   }
-  const c0 = total(s0), c1 = total(s1), c2 = total(s2), c3 = total(s3), c4 = total(s4), c5 = total(s5), c6 = total(s6), c7 = total(s7), c8 = total(s8);
+  const c0 = totalI(s0), c1 = totalI(s1), c2 = totalI(s2), c3 = totalI(s3), c4 = totalI(s4), c5 = totalI(s5), c6 = totalI(s6), c7 = totalI(s7), c8 = totalI(s8);
   offer(c0, cx - 1, cy - 1, 0); offer(c1, cx, cy - 1, 1); offer(c2, cx + 1, cy - 1, 2);
   offer(c3, cx - 1, cy, 3); offer(c4, cx, cy, 4); offer(c5, cx + 1, cy, 5);
   offer(c6, cx - 1, cy + 1, 6); offer(c7, cx, cy + 1, 7); offer(c8, cx + 1, cy + 1, 8);
@@ -171,7 +175,7 @@ function offerWindow(cur: usize, ref: usize, width: i32, ox: i32, oy: i32, cx: i
 /** Full-resolution cost of the 8x8 block at (ox, oy) displaced by (dx, dy); Infinity off the picture. */
 function cost(cur: usize, ref: usize, width: i32, height: i32, ox: i32, oy: i32, dx: i32, dy: i32): f32 {
   if (ox + dx < 0 || ox + dx > width - 8 || oy + dy < 0 || oy + dy > height - 8) return Infinity;
-  return ssd8(cur + (<usize>(oy * width + ox) << 2), ref + (<usize>((oy + dy) * width + ox + dx) << 2), <usize>width << 2);
+  return ssd8u(cur + (<usize>(oy * width + ox) << 1), ref + (<usize>((oy + dy) * width + ox + dx) << 1), <usize>width << 1);
 }
 
 @inline

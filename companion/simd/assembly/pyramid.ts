@@ -1,7 +1,7 @@
-// The half and quarter levels of a frame's luma for motion search (see
-// steps/clean-kernels.ts, buildPyramid), four outputs at a time: means of 2x2 boxes (f32),
-// and sums of 4x4 boxes rounded to u16 (16 × the mean, clamped to 0..4095), where the
-// coarse search compares eight samples a vector.
+// The levels of a frame's luma for motion search (see steps/clean-kernels.ts,
+// buildPyramid), four outputs at a time: the picture itself and sums of 4x4 boxes rounded to
+// u16 (16 × the sample or mean, clamped to 0..4095), where the search compares eight samples
+// a vector, and means of 2x2 boxes (f32).
 
 /** Four pairs of lanes from a, b (eight samples in a row) added pairwise: a0+a1, a2+a3, b0+b1, b2+b3. */
 @inline
@@ -22,9 +22,14 @@ function toU16(v: v128): v128 {
   return i16x8.narrow_i32x4_u(i, i);
 }
 
-/** Fills the coarse rows whose first full row lies in [y0, y1). */
-export function buildPyramid(y: usize, half: usize, quarter: usize, width: i32, height: i32, y0: i32, y1: i32): void {
+/** Fills the rows [y0, y1) of the u16 full level, and the coarse rows whose first full row lies there. */
+export function buildPyramid(y: usize, full: usize, half: usize, quarter: usize, width: i32, height: i32, y0: i32, y1: i32): void {
   const row = <usize>width << 2;
+  const sixteen = f32x4.splat(16);
+  let i = y0 * width;
+  const end = y1 * width;
+  for (; i + 4 <= end; i += 4) store<i64>(full + (<usize>i << 1), i64x2.extract_lane(toU16(f32x4.mul(v128.load(y + (<usize>i << 2)), sixteen)), 0));
+  for (; i < end; i++) store<u16>(full + (<usize>i << 1), <u16>i16x8.extract_lane_u(toU16(f32x4.splat(16 * load<f32>(y + (<usize>i << 2)))), 0));
   const w1 = width >> 1;
   const h1 = height >> 1;
   for (let r = (y0 + 1) >> 1; r * 2 < y1 && r < h1; r++) {
