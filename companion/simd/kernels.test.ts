@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { random } from '../../test/support/kernels.js';
 import {
-  blend, buildPyramid, deblockColumns, deblockRows, estimateMotion, gridSteps, guideChroma, type Planes, warp, yccToRgb,
+  blend, buildPyramid, deblockColumns, deblockRows, estimateMotion, gridSteps, guideChroma, guideChromaScratch, type Planes, warp, yccToRgb,
 } from '../steps/clean-kernels.js';
 import { SimdArena } from './arena.js';
 import { simd } from './kernels.js';
@@ -221,8 +221,8 @@ describe('SIMD kernels', () => {
   });
 
   it('guideChroma averages chroma over its 5x5 grid of every other sample, weighted by likeness, and writes rgb48', () => {
-    const W = 15;
-    const H = 9;
+    const W = 23;
+    const H = 13;
     const N = W * H;
     const rand = random(11);
     const arena = new SimdArena();
@@ -234,8 +234,11 @@ describe('SIMD kernels', () => {
     const staging = arena.uint16s(3 * N);
     const [sigma, sigmaC] = [30, 25];
     const rgb = new Uint16Array(new SharedArrayBuffer(6 * N));
-    guideChroma(arena.memory, src, sigma, sigmaC, W, H, staging, rgb, 0, 4 * W);
-    guideChroma(arena.memory, src, sigma, sigmaC, W, H, staging, rgb, 4 * W, N);
+    // Weights are shared by the two samples they join; a weight read before it was worked out
+    // would carry this NaN into the picture.
+    const weights = arena.floats(guideChromaScratch(W)).fill(NaN);
+    guideChroma(arena.memory, src, sigma, sigmaC, W, H, staging, rgb, 0, 5 * W, weights);
+    guideChroma(arena.memory, src, sigma, sigmaC, W, H, staging, rgb, 5 * W, N, weights.fill(NaN));
     const want = { y: new Float32Array(N), cb: new Float32Array(N), cr: new Float32Array(N) };
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
@@ -260,7 +263,7 @@ describe('SIMD kernels', () => {
     let moved = 0;
     for (let i = 0; i < 3 * N; i++) worst = Math.max(worst, Math.abs(rgb[i]! - expected[i]!));
     // Off, it is the plain conversion.
-    guideChroma(arena.memory, src, 0, 0, W, H, staging, rgb, 0, N);
+    guideChroma(arena.memory, src, 0, 0, W, H, staging, rgb, 0, N, weights);
     yccToRgb(src.y, src.cb, src.cr, expected, 0, N);
     for (let i = 0; i < 3 * N; i++) moved = Math.max(moved, Math.abs(rgb[i]! - expected[i]!));
     expect(worst).toBeLessThanOrEqual(2);

@@ -19,7 +19,7 @@ export interface SimdKernels {
     pred: number, out: number, search: number, y0: number, y1: number,
   ): void;
   gridSteps(plane: number, width: number, height: number, horizontal: number, out: number, y0: number, y1: number): void;
-  guideChroma(srcY: number, srcCb: number, srcCr: number, inv: number, invC: number, width: number, height: number, rgb: number, y0: number, y1: number): void;
+  guideChroma(srcY: number, srcCb: number, srcCr: number, inv: number, invC: number, width: number, height: number, rgb: number, weights: number, y0: number, y1: number): void;
   rgbToYcc(rgb: number, y: number, cb: number, cr: number, first: number, end: number): void;
   warp(
     curY: number, curCb: number, curCr: number, refY: number, refCb: number, refCr: number, vectors: number,

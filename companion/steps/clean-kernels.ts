@@ -167,14 +167,23 @@ export function blend(
  * its 5x5 neighbourhood (every other sample), weighted by how alike the luma and the colour
  * are, so 4:2:0 blotches, mosquito colour and bleeding go while colour edges stay.
  * Reads `src`, writes rgb48 into `staging` (in `memory`, where the kernel can reach it)
- * and copies the band's rows on to `rgb`.
+ * and copies the band's rows on to `rgb`. `weights` is the band's own scratch
+ * (guideChromaScratch floats).
  */
-export function guideChroma(memory: WebAssembly.Memory, src: Planes, sigma: number, sigmaC: number, width: number, height: number, staging: Uint16Array, rgb: Uint16Array, first: number, end: number): void {
+export function guideChroma(
+  memory: WebAssembly.Memory, src: Planes, sigma: number, sigmaC: number, width: number, height: number, staging: Uint16Array, rgb: Uint16Array,
+  first: number, end: number, weights: Float32Array,
+): void {
   const inv = sigma > 0 ? 1 / (2 * sigma * sigma) : 0;
   const invC = sigmaC > 0 ? 1 / (2 * sigmaC * sigmaC) : 0;
-  simd(memory).guideChroma(src.y.byteOffset, src.cb.byteOffset, src.cr.byteOffset, inv, invC, width, height, staging.byteOffset, Math.floor(first / width), Math.floor(end / width));
+  simd(memory).guideChroma(
+    src.y.byteOffset, src.cb.byteOffset, src.cr.byteOffset, inv, invC, width, height, staging.byteOffset, weights.byteOffset, Math.floor(first / width), Math.floor(end / width),
+  );
   rgb.set(staging.subarray(3 * first, 3 * end), 3 * first);
 }
+
+/** Floats of guideChroma's scratch for a picture `width` wide: a vector, then 13 rows of weights (as chroma.ts lays them out). */
+export const guideChromaScratch = (width: number): number => 4 + 13 * ((width + 11) & ~3);
 
 /** Median of about 4096 samples spread over the array. */
 export function sampledMedian(values: Float32Array): number {

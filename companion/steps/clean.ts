@@ -16,7 +16,7 @@ import { type CleanStep, CleanStepSchema } from '../../src/protocol/recipe.js';
 import { allDone, inBands } from '../pipeline/frames.js';
 import type { WorkerPool } from '../pipeline/workers.js';
 import { SimdArena } from '../simd/arena.js';
-import type { DeblockParams, Planes, Pyramid } from './clean-kernels.js';
+import { type DeblockParams, guideChromaScratch, type Planes, type Pyramid } from './clean-kernels.js';
 import type { Frame, StepDefinition, StepInstance } from './step.js';
 import { slidingWindow } from './window.js';
 
@@ -191,9 +191,10 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       return a.subarray(skip, skip + n);
     });
   // dctShrink's blocks, for the three planes side by side; warp's block placements, for the
-  // neighbours and the previous output.
+  // neighbours and the previous output; guideChroma's weight rows.
   const blocks = ['y', 'cb', 'cr'].map(() => scratch(64));
   const places = [...offsets, 0].map(() => scratch(8 * bw));
+  const chromaWeights = scratch(guideChromaScratch(width));
   // gridSteps' sums, one set per band and axis.
   const gridSums = Array.from({ length: 2 * workers.size }, () => arena.float64s(24));
   let previousIs = -1;
@@ -321,7 +322,7 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       );
       result = shrunk;
     }
-    await band('guideChroma', [arena.memory, result, s.chroma, s.chromaColour, width, height, staging, frame.data]);
+    await band('guideChroma', [arena.memory, result, s.chroma, s.chromaColour, width, height, staging, frame.data], (b) => [chromaWeights[b]]);
     return frame;
   }
 
