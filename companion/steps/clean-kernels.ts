@@ -203,16 +203,18 @@ const NOISE_COEFFICIENTS = [55, 62, 63, 47, 61, 59];
  */
 export function dctNoise(plane: Float32Array, width: number, height: number): number {
   const b = new Float64Array(64);
-  const values: number[] = [];
   const stride = Math.max(1, Math.floor(Math.sqrt(((width >> 3) * (height >> 3)) / 600)));
+  // A typed array sorts by value without a comparator, in half the time of an array's sort.
+  const values = new Float64Array(Math.ceil(height / (8 * stride)) * Math.ceil(width / (8 * stride)) * NOISE_COEFFICIENTS.length);
+  let n = 0;
   for (let by = 0; by + 8 <= height; by += 8 * stride) {
     for (let bx = 0; bx + 8 <= width; bx += 8 * stride) {
       fdct8x8(plane, by * width + bx, width, b);
-      for (const k of NOISE_COEFFICIENTS) values.push(Math.abs(b[k]!) / DCT_SCALE[k]!);
+      for (const k of NOISE_COEFFICIENTS) values[n++] = Math.abs(b[k]!) / DCT_SCALE[k]!;
     }
   }
-  values.sort((a, c) => a - c);
-  return (values[values.length >> 1] ?? 0) / 0.6745;
+  const sorted = values.subarray(0, n).sort();
+  return (sorted[n >> 1] ?? 0) / 0.6745;
 }
 
 /**
