@@ -4,8 +4,9 @@
 // Two passes over each row of blocks. Luma block by block: four lanes at a time, each
 // reference row filtered across once for the four output rows that need it. Then chroma
 // and the difference row by row: block by block, the eight planes those need were read as
-// 80 short runs at once, which the cache's prefetcher cannot follow (1.45x slower). The first
-// pass leaves each block's placement in `places` (32 bytes a block of the row) for the second.
+// 80 short runs at once, which the cache's prefetcher cannot follow (a 1080p warp took 14.3 ms
+// against 10.4). The first pass leaves each block's placement in `places` (32 bytes a block
+// of the row) for the second, which would otherwise work it out again on every row.
 // Blocks at the picture's edges, and partial ones, go pixel by pixel with clamped positions.
 
 /** Catmull-Rom weight of tap k (0..3) for a fraction f in [0, 1). */
@@ -83,7 +84,8 @@ export function warp(
       // Whole: all on the picture, its taps too, so one filter serves the block.
       let whole = x1 - x0 == 8 && fx0 >= 0 && <f64>(x1 - 1) + <f64>vx <= maxX && fy0 >= 0 && <f64>(yb - 1) + <f64>vy <= maxY;
       if (whole && (ax != 0 || ay != 0)) whole = ix0 >= 1 && iy0 >= 1 && ix0 + 9 < width && iy0 + (yb - ya) + 1 < height;
-      // Where the second pass finds it: its chroma weights, and shift; 0 (not whole), 1, or 2 (whole pixels).
+      // For the second pass: the chroma weights, then the kind (0: pixel by pixel, done here;
+      // 1: filtered; 2: a whole-pixel vector, copied) and the shift.
       const at = places + (<usize>(x0 >> 3) << 5);
       v128.store(at, f32x4((<f32>1 - ax) * (<f32>1 - ay), ax * (<f32>1 - ay), (<f32>1 - ax) * ay, ax * ay));
       store<i32>(at, !whole ? 0 : ax == 0 && ay == 0 ? 2 : 1, 16);
@@ -137,6 +139,7 @@ export function warp(
         const o = <usize>(y * width + x0) << 2;
         const q = o + <isize>load<i32>(at, 20);
         if (kind == 2) {
+          // A whole-pixel vector: copied.
           keep4(curY, curCb, curCr, predY, predCb, predCr, diff, o, v128.load(refCb + q), v128.load(refCr + q));
           keep4(curY, curCb, curCr, predY, predCb, predCr, diff, o + 16, v128.load(refCb + q + 16), v128.load(refCr + q + 16));
           continue;
