@@ -15,9 +15,12 @@ function to16(v: f32): u16 {
 /** The weight of the neighbour at byte offset q, exp(−(luma difference² · inv + colour difference² · invC)), as 2^(…) with the factors scaled by −log2 e. */
 @inline
 function weight(srcY: usize, srcCb: usize, srcCr: usize, q: usize, l: v128, cb: v128, cr: v128, vInv: v128, vInvC: v128): v128 {
-  const d = f32x4.sub(v128.load(srcY + q), l);
-  const db = f32x4.sub(v128.load(srcCb + q), cb);
-  const dr = f32x4.sub(v128.load(srcCr + q), cr);
+  return likeness(f32x4.sub(v128.load(srcY + q), l), f32x4.sub(v128.load(srcCb + q), cb), f32x4.sub(v128.load(srcCr + q), cr), vInv, vInvC);
+}
+
+/** The weight for luma and colour differences d, db, dr. */
+@inline
+function likeness(d: v128, db: v128, dr: v128, vInv: v128, vInvC: v128): v128 {
   return exp2Neg4(f32x4.add(f32x4.mul(f32x4.mul(d, d), vInv), f32x4.mul(f32x4.add(f32x4.mul(db, db), f32x4.mul(dr, dr)), vInvC)));
 }
 
@@ -38,7 +41,7 @@ function weightAt(srcY: usize, srcCb: usize, srcCr: usize, o: usize, q: usize, v
   const d = f32x4.splat(load<f32>(srcY + q) - load<f32>(srcY + o));
   const db = f32x4.splat(load<f32>(srcCb + q) - load<f32>(srcCb + o));
   const dr = f32x4.splat(load<f32>(srcCr + q) - load<f32>(srcCr + o));
-  return f32x4.extract_lane(exp2Neg4(f32x4.add(f32x4.mul(f32x4.mul(d, d), vInv), f32x4.mul(f32x4.add(f32x4.mul(db, db), f32x4.mul(dr, dr)), vInvC))), 0);
+  return f32x4.extract_lane(likeness(d, db, dr, vInv, vInvC), 0);
 }
 
 /**

@@ -81,20 +81,18 @@ function transpose(p: usize): void {
   // The upper right and lower left quarters, both read before either is written.
   const a0 = v128.load(p + 16), a1 = v128.load(p + 48), a2 = v128.load(p + 80), a3 = v128.load(p + 112);
   quarter(p + 128, p + 16);
-  const a = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
-  const b = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
-  const c = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
-  const d = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
-  v128.store(p + 128, v128.shuffle<f32>(a, c, 0, 1, 4, 5));
-  v128.store(p + 160, v128.shuffle<f32>(a, c, 2, 3, 6, 7));
-  v128.store(p + 192, v128.shuffle<f32>(b, d, 0, 1, 4, 5));
-  v128.store(p + 224, v128.shuffle<f32>(b, d, 2, 3, 6, 7));
+  storeTransposed(a0, a1, a2, a3, p + 128);
 }
 
 /** The 4x4 quarter at a (rows 32 bytes apart), transposed, to b. */
 @inline
 function quarter(a: usize, b: usize): void {
-  const t0 = v128.load(a), t1 = v128.load(a + 32), t2 = v128.load(a + 64), t3 = v128.load(a + 96);
+  storeTransposed(v128.load(a), v128.load(a + 32), v128.load(a + 64), v128.load(a + 96), b);
+}
+
+/** The 4x4 lanes of rows t0..t3, transposed, to b (rows 32 bytes apart). */
+@inline
+function storeTransposed(t0: v128, t1: v128, t2: v128, t3: v128, b: usize): void {
   const x = v128.shuffle<f32>(t0, t1, 0, 4, 1, 5);
   const y = v128.shuffle<f32>(t0, t1, 2, 6, 3, 7);
   const z = v128.shuffle<f32>(t2, t3, 0, 4, 1, 5);

@@ -3,9 +3,8 @@
 // predicted vector, refined on the half level, then per 8x8 block at full resolution with
 // a sub-pixel parabola fit. The quarter and full levels are u16 (16 × the mean or sample,
 // see pyramid.ts), a block row one vector of eight; the half level f32, a row two vectors
-// of four. Whole sums are
-// compared, so the choice is the one an early-exit scalar search would make: a candidate it
-// gave up on could not have won.
+// of four. Whole sums are compared, so the choice is the one an early-exit scalar search
+// would make: a candidate it gave up on could not have won.
 
 /** The lanes' sum, in one fixed order (batched and single candidates must compare equal). */
 @inline
