@@ -311,7 +311,7 @@ export function createDeflicker(options: Omit<DeflickerStep, 'op'>, width: numbe
     pending.push(frame);
   }
 
-  return { ...slidingWindow('deflicker', width, height, R, { take, release: emit }), cuts: () => [...cutsAt] };
+  return { ...slidingWindow('deflicker', width, height, R, { take, release: emit, overlap: true }), cuts: () => [...cutsAt] };
 }
 
 function shared(a: Float32Array): Float32Array {
