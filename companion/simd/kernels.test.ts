@@ -152,9 +152,9 @@ describe('SIMD kernels', () => {
     const H = 23;
     const N = W * H;
     const arena = new SimdArena();
-    const p = { y: filled(arena, N, random(21), 255), yu: arena.uint16s(N), y1: arena.floats((W >> 1) * (H >> 1)), y2: arena.uint16s((W >> 2) * (H >> 2)) };
+    const p = { y: filled(arena, N, random(21), 255), yu: arena.uint16s(N), y1: arena.uint16s((W >> 1) * (H >> 1)), y2: arena.uint16s((W >> 2) * (H >> 2)) };
     p.yu.fill(9999);
-    p.y1.fill(-1);
+    p.y1.fill(9999);
     p.y2.fill(9999);
     buildPyramid(arena.memory, p, W, H, 0, 9 * W);
     buildPyramid(arena.memory, p, W, H, 9 * W, N);
@@ -165,7 +165,7 @@ describe('SIMD kernels', () => {
     };
     let worst = 0;
     // The u16 levels hold 16 × their samples or means, rounded.
-    for (const [level, n, scale] of [[p.yu, 1, 16], [p.y1, 2, 1], [p.y2, 4, 16]] as const) {
+    for (const [level, n, scale] of [[p.yu, 1, 16], [p.y1, 2, 16], [p.y2, 4, 16]] as const) {
       const w = Math.floor(W / n);
       for (let y = 0; y < Math.floor(H / n); y++) for (let x = 0; x < w; x++) worst = Math.max(worst, Math.abs(level[y * w + x]! / scale - box(n * x, n * y, n)) * scale);
     }
@@ -183,7 +183,7 @@ describe('SIMD kernels', () => {
     const waves = Array.from({ length: 6 }, (_, k) => ({ a: (k * Math.PI) / 6 + 0.3, f: 0.15 + 0.05 * k, p: k }));
     const texture = (x: number, y: number) => 128 + waves.reduce((s, w) => s + 20 * Math.sin(w.f * (x * Math.cos(w.a) + y * Math.sin(w.a)) + w.p), 0);
     const picture = (dx: number, dy: number) => {
-      const p = { y: arena.floats(N), yu: arena.uint16s(N), y1: arena.floats((W >> 1) * (H >> 1)), y2: arena.uint16s((W >> 2) * (H >> 2)) };
+      const p = { y: arena.floats(N), yu: arena.uint16s(N), y1: arena.uint16s((W >> 1) * (H >> 1)), y2: arena.uint16s((W >> 2) * (H >> 2)) };
       for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) p.y[y * W + x] = texture(x + dx, y + dy) + (rand() - 0.5) * 2;
       buildPyramid(arena.memory, p, W, H, 0, N);
       return p;

@@ -93,7 +93,8 @@ export interface Pyramid {
   y: Float32Array;
   /** The full level as 16 × each sample, rounded, 0..4095. */
   yu: Uint16Array;
-  y1: Float32Array;
+  /** The half level as 16 × each 2x2 mean (4 × its sum), rounded, 0..4095. */
+  y1: Uint16Array;
   /** The quarter level as 4x4 sums, rounded, 0..4095. */
   y2: Uint16Array;
 }

@@ -93,7 +93,7 @@ function newSlot(arena: SimdArena, width: number, height: number): Slot {
   const y = arena.floats(width * height);
   return {
     planes: { y, cb: arena.floats(width * height), cr: arena.floats(width * height) },
-    pyramid: { y, yu: arena.uint16s(width * height), y1: arena.floats((width >> 1) * (height >> 1)), y2: arena.uint16s((width >> 2) * (height >> 2)) },
+    pyramid: { y, yu: arena.uint16s(width * height), y1: arena.uint16s((width >> 1) * (height >> 1)), y2: arena.uint16s((width >> 2) * (height >> 2)) },
     lift: 0,
   };
 }

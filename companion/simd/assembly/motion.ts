@@ -1,31 +1,14 @@
 // Block motion from the current frame to a neighbour (see steps/clean-kernels.ts,
 // estimateMotion): a coarse full search on the quarter level around zero and around a
 // predicted vector, refined on the half level, then per 8x8 block at full resolution with
-// a sub-pixel parabola fit. The quarter and full levels are u16 (16 × the mean or sample,
-// see pyramid.ts), a block row one vector of eight; the half level f32, a row two vectors
-// of four. Whole sums are compared, so the choice is the one an early-exit scalar search
-// would make: a candidate it gave up on could not have won.
-
-/** The lanes' sum, in one fixed order (batched and single candidates must compare equal). */
-@inline
-function total(s: v128): f32 {
-  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
-}
-
-/** Sum of absolute differences of the 8x8 blocks at byte addresses a and b, rows `stride` bytes apart. */
-@inline
-function sad8(a: usize, b: usize, stride: usize): f32 {
-  let s = f32x4.splat(0);
-  for (let r = 0; r < 8; r++, a += stride, b += stride) {
-    s = f32x4.add(s, f32x4.abs(f32x4.sub(v128.load(a), v128.load(b))));
-    s = f32x4.add(s, f32x4.abs(f32x4.sub(v128.load(a, 16), v128.load(b, 16))));
-  }
-  return total(s);
-}
+// a sub-pixel parabola fit. Every level is u16 (16 × the sample or mean, see pyramid.ts),
+// a block row one vector of eight. Whole sums are compared, so the choice is the one an
+// early-exit scalar search would make: a candidate it gave up on could not have won.
 
 /**
- * The same for the quarter level's u16 blocks, on the f32 levels' scale (÷16). Eight rows of
- * differences below 4096 add up in u16 lanes without overflow.
+ * Sum of absolute differences of the u16 8x8 blocks at byte addresses a and b, rows `stride`
+ * bytes apart, on the picture's scale (÷16). Eight rows of differences below 4096 add up in
+ * u16 lanes without overflow.
  */
 @inline
 function sad8u(a: usize, b: usize, stride: usize): f32 {
@@ -71,12 +54,6 @@ function totalI(s: v128): f32 {
   return <f32>(i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1) + i32x4.extract_lane(s, 2) + i32x4.extract_lane(s, 3)) * (1.0 / 256);
 }
 
-/** acc plus one row's absolute differences, a0 a1 against the row at b (as sad8 adds them). */
-@inline
-function sadStep(acc: v128, a0: v128, a1: v128, b: usize): v128 {
-  return f32x4.add(f32x4.add(acc, f32x4.abs(f32x4.sub(a0, v128.load(b)))), f32x4.abs(f32x4.sub(a1, v128.load(b, 16))));
-}
-
 // The best candidate so far: ties go to the lowest scan index, as a plain scan with `<` would.
 let bestS: f32 = Infinity;
 let bestX: i32 = 0;
@@ -101,13 +78,54 @@ function offer(s: f32, dx: i32, dy: i32, i: i32): void {
   }
 }
 
-/** Offers the block at (ox, oy) of `a` moved by (dx, dy) in `b` (a level w x h; `u16` the quarter level), if it lies on it. */
-function offerSad(a: usize, b: usize, w: i32, h: i32, ox: i32, oy: i32, dx: i32, dy: i32, bias: f32, i: i32, u16: bool): void {
+/** Offers the block at (ox, oy) of `a` moved by (dx, dy) in `b` (a level w x h), if it lies on it. */
+function offerSad(a: usize, b: usize, w: i32, h: i32, ox: i32, oy: i32, dx: i32, dy: i32, bias: f32, i: i32): void {
   if (ox + dx < 0 || ox + dx > w - 8 || oy + dy < 0 || oy + dy > h - 8) return;
-  const shift: usize = u16 ? 1 : 2;
-  const ia = <usize>(oy * w + ox) << shift;
-  const ib = <usize>((oy + dy) * w + ox + dx) << shift;
-  offer((u16 ? sad8u(a + ia, b + ib, <usize>w << 1) : sad8(a + ia, b + ib, <usize>w << 2)) + bias, dx, dy, i);
+  offer(sad8u(a + (<usize>(oy * w + ox) << 1), b + (<usize>((oy + dy) * w + ox + dx) << 1), <usize>w << 1) + bias, dx, dy, i);
+}
+
+// sadWindow's nine sums, candidate k = 3 (dy − cy + 1) + dx − cx + 1.
+let sad0: f32 = 0;
+let sad1: f32 = 0;
+let sad2: f32 = 0;
+let sad3: f32 = 0;
+let sad4: f32 = 0;
+let sad5: f32 = 0;
+let sad6: f32 = 0;
+let sad7: f32 = 0;
+let sad8: f32 = 0;
+
+/** Whether the 3x3 window around (cx, cy) of the block at (ox, oy) lies on a level w x h. */
+@inline
+function windowOn(w: i32, h: i32, ox: i32, oy: i32, cx: i32, cy: i32): bool {
+  return ox + cx >= 1 && ox + cx + 9 <= w && oy + cy >= 1 && oy + cy + 9 <= h;
+}
+
+/**
+ * sad8u of the block at (ox, oy) of `a` against the 3x3 window around (cx, cy) in `b` (w
+ * samples a row; windowOn), in one pass over the block's rows: each row loaded once for all nine.
+ */
+function sadWindow(a: usize, b: usize, w: i32, ox: i32, oy: i32, cx: i32, cy: i32): void {
+  const stride = <usize>w << 1;
+  let pa = a + (<usize>(oy * w + ox) << 1);
+  let pb = b + (<usize>((oy + cy - 1) * w + ox + cx - 1) << 1);
+  let s0 = i16x8.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0, s8 = s0;
+  for (let r = 0; r < 8; r++, pa += stride, pb += stride) {
+    const row = v128.load(pa);
+    s0 = i16x8.add(s0, absDiff(row, v128.load(pb))); s1 = i16x8.add(s1, absDiff(row, v128.load(pb, 2))); s2 = i16x8.add(s2, absDiff(row, v128.load(pb, 4)));
+    const q = pb + stride;
+    s3 = i16x8.add(s3, absDiff(row, v128.load(q))); s4 = i16x8.add(s4, absDiff(row, v128.load(q, 2))); s5 = i16x8.add(s5, absDiff(row, v128.load(q, 4)));
+    const z = q + stride;
+    s6 = i16x8.add(s6, absDiff(row, v128.load(z))); s7 = i16x8.add(s7, absDiff(row, v128.load(z, 2))); s8 = i16x8.add(s8, absDiff(row, v128.load(z, 4)));
+  }
+  sad0 = totalU(s0); sad1 = totalU(s1); sad2 = totalU(s2);
+  sad3 = totalU(s3); sad4 = totalU(s4); sad5 = totalU(s5);
+  sad6 = totalU(s6); sad7 = totalU(s7); sad8 = totalU(s8);
+}
+
+@inline
+function sadAt(k: i32): f32 {
+  return k == 0 ? sad0 : k == 1 ? sad1 : k == 2 ? sad2 : k == 3 ? sad3 : k == 4 ? sad4 : k == 5 ? sad5 : k == 6 ? sad6 : k == 7 ? sad7 : sad8;
 }
 
 /**
@@ -228,12 +246,24 @@ export function estimateMotion(
         const predAt = inFirst ? (vy2 + search) * side + vx2 + search : side * side + zeroAt;
         reset(0, 0);
         // A small bias against moving keeps flat areas still.
-        offerSad(cur2, ref2, w2, h2, ox, oy, 0, 0, 0, zeroAt, true);
-        if (second) offerSad(cur2, ref2, w2, h2, ox, oy, vx2, vy2, 4, predAt, true);
+        offerSad(cur2, ref2, w2, h2, ox, oy, 0, 0, 0, zeroAt);
+        if (second) offerSad(cur2, ref2, w2, h2, ox, oy, vx2, vy2, 4, predAt);
         const windows = second ? 2 : 1;
         for (let c = 0; c < windows; c++) {
           const cx = c == 0 ? 0 : vx2;
           const cy = c == 0 ? 0 : vy2;
+          // Three candidates wide and all on the level: the window in one pass.
+          if (side == 3 && windowOn(w2, h2, ox, oy, cx, cy)) {
+            sadWindow(cur2, ref2, w2, ox, oy, cx, cy);
+            for (let k = 0; k < 9; k++) {
+              const i = 9 * c + k;
+              const dx = cx + (k % 3) - 1;
+              const dy = cy + k / 3 - 1;
+              if (i == zeroAt || (second && i == predAt) || (c > 0 && abs(dx) <= 1 && abs(dy) <= 1)) continue;
+              offer(sadAt(k) + 4, dx, dy, i);
+            }
+            continue;
+          }
           for (let dy = cy - search; dy <= cy + search; dy++) {
             const i0 = c * side * side + (dy - cy + search) * side;
             // Seven candidates wide and all on the level: in one pass.
@@ -246,7 +276,7 @@ export function estimateMotion(
               if (i == zeroAt || (second && i == predAt)) continue;
               // The second window skips what the first (around zero) already tried.
               if (c > 0 && abs(dx) <= search && abs(dy) <= search) continue;
-              offerSad(cur2, ref2, w2, h2, ox, oy, dx, dy, 4, i, true);
+              offerSad(cur2, ref2, w2, h2, ox, oy, dx, dy, 4, i);
             }
           }
         }
@@ -260,9 +290,13 @@ export function estimateMotion(
         const ox = clampInt(8 * mx, 0, w1 - 8);
         const oy = clampInt(8 * my, 0, h1 - 8);
         reset(vx1, vy1);
-        offerSad(cur1, ref1, w1, h1, ox, oy, vx1, vy1, 0, 4, false);
-        for (let i = 0; i < 9; i++) {
-          if (i != 4) offerSad(cur1, ref1, w1, h1, ox, oy, vx1 + (i % 3) - 1, vy1 + i / 3 - 1, 0, i, false);
+        if (windowOn(w1, h1, ox, oy, vx1, vy1)) {
+          sadWindow(cur1, ref1, w1, ox, oy, vx1, vy1);
+          offer(sad4, vx1, vy1, 4);
+          for (let i = 0; i < 9; i++) if (i != 4) offer(sadAt(i), vx1 + (i % 3) - 1, vy1 + i / 3 - 1, i);
+        } else {
+          offerSad(cur1, ref1, w1, h1, ox, oy, vx1, vy1, 0, 4);
+          for (let i = 0; i < 9; i++) if (i != 4) offerSad(cur1, ref1, w1, h1, ox, oy, vx1 + (i % 3) - 1, vy1 + i / 3 - 1, 0, i);
         }
         vx1 = bestX;
         vy1 = bestY;

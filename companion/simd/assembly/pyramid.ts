@@ -1,7 +1,7 @@
 // The levels of a frame's luma for motion search (see steps/clean-kernels.ts,
-// buildPyramid), four outputs at a time: the picture itself and sums of 4x4 boxes rounded to
-// u16 (16 × the sample or mean, clamped to 0..4095), where the search compares eight samples
-// a vector, and means of 2x2 boxes (f32).
+// buildPyramid), four outputs at a time: the picture itself and the means of its 2x2 and 4x4
+// boxes, rounded to u16 (16 × the sample or mean, clamped to 0..4095), where the search
+// compares eight samples a vector.
 
 /** Four pairs of lanes from a, b (eight samples in a row) added pairwise: a0+a1, a2+a3, b0+b1, b2+b3. */
 @inline
@@ -26,6 +26,7 @@ function toU16(v: v128): v128 {
 export function buildPyramid(y: usize, full: usize, half: usize, quarter: usize, width: i32, height: i32, y0: i32, y1: i32): void {
   const row = <usize>width << 2;
   const sixteen = f32x4.splat(16);
+  const four = f32x4.splat(4);
   let i = y0 * width;
   const end = y1 * width;
   for (; i + 4 <= end; i += 4) store<i64>(full + (<usize>i << 1), i64x2.extract_lane(toU16(f32x4.mul(v128.load(y + (<usize>i << 2)), sixteen)), 0));
@@ -34,15 +35,17 @@ export function buildPyramid(y: usize, full: usize, half: usize, quarter: usize,
   const h1 = height >> 1;
   for (let r = (y0 + 1) >> 1; r * 2 < y1 && r < h1; r++) {
     const a = y + <usize>(2 * r) * row;
-    const out = half + (<usize>(r * w1) << 2);
+    const out = half + (<usize>(r * w1) << 1);
     let x = 0;
     for (; x + 4 <= w1; x += 4) {
       const p = a + (<usize>x << 3);
-      v128.store(out + (<usize>x << 2), f32x4.mul(pairs(f32x4.add(v128.load(p), v128.load(p + row)), f32x4.add(v128.load(p, 16), v128.load(p + row, 16))), f32x4.splat(0.25)));
+      const sums = pairs(f32x4.add(v128.load(p), v128.load(p + row)), f32x4.add(v128.load(p, 16), v128.load(p + row, 16)));
+      store<i64>(out + (<usize>x << 1), i64x2.extract_lane(toU16(f32x4.mul(sums, four)), 0));
     }
     for (; x < w1; x++) {
       const p = a + (<usize>x << 3);
-      store<f32>(out + (<usize>x << 2), 0.25 * (load<f32>(p) + load<f32>(p, 4) + load<f32>(p + row) + load<f32>(p + row, 4)));
+      const sum = load<f32>(p) + load<f32>(p, 4) + load<f32>(p + row) + load<f32>(p + row, 4);
+      store<u16>(out + (<usize>x << 1), <u16>i16x8.extract_lane_u(toU16(f32x4.splat(4 * sum)), 0));
     }
   }
   const w2 = width >> 2;
