@@ -211,14 +211,16 @@ export function estimateMotion(
   const h1 = height >> 1;
   const w2 = width >> 2;
   const h2 = height >> 2;
-  const coarse = w2 >= 8 && h2 >= 8;
+  // Search 0 with a predictor only refines it, block by block, at full resolution.
+  const refine = search == 0 && pred != 0;
+  const coarse = w2 >= 8 && h2 >= 8 && !refine;
   const side = 2 * search + 1;
   for (let my = (y0 + 15) >> 4; my * 16 < y1; my++) {
     for (let mx = 0; mx < mw; mx++) {
       // Predictor: mean of the related field over this macroblock's 8x8 blocks.
       let px: f32 = 0;
       let py: f32 = 0;
-      if (pred) {
+      if (pred && !refine) {
         let n = 0;
         for (let j = 0; j < 2; j++) for (let i = 0; i < 2; i++) {
           const bx = 2 * mx + i;
@@ -286,7 +288,7 @@ export function estimateMotion(
       // Half level: 8x8 window on the macroblock, ±1 around the coarse vector.
       let vx1 = 2 * vx2;
       let vy1 = 2 * vy2;
-      if (w1 >= 8 && h1 >= 8) {
+      if (w1 >= 8 && h1 >= 8 && !refine) {
         const ox = clampInt(8 * mx, 0, w1 - 8);
         const oy = clampInt(8 * my, 0, h1 - 8);
         reset(vx1, vy1);
@@ -306,8 +308,9 @@ export function estimateMotion(
         const bx = 2 * mx + i;
         const by = 2 * my + j;
         if (bx >= bw || by >= bh) continue;
-        const cx = 2 * vx1;
-        const cy = 2 * vy1;
+        const b = <usize>(by * bw + bx);
+        const cx = refine ? <i32>Mathf.round(load<f32>(pred + (b << 3))) : 2 * vx1;
+        const cy = refine ? <i32>Mathf.round(load<f32>(pred + (b << 3), 4)) : 2 * vy1;
         const ox = min(8 * bx, width - 8);
         const oy = min(8 * by, height - 8);
         // Still areas keep the zero vector (no sub-pixel jitter from noise), unless another
@@ -340,7 +343,6 @@ export function estimateMotion(
         const fx = bestX;
         const fy = bestY;
         const score = bestS;
-        const b = <usize>(by * bw + bx);
         if (score == Infinity || still <= score * 1.1 + 16) {
           store<f32>(out + (b << 3), 0);
           store<f32>(out + (b << 3), 0, 4);
