@@ -254,18 +254,6 @@ export function estimateMotion(
         for (let c = 0; c < windows; c++) {
           const cx = c == 0 ? 0 : vx2;
           const cy = c == 0 ? 0 : vy2;
-          // Three candidates wide and all on the level: the window in one pass.
-          if (side == 3 && windowOn(w2, h2, ox, oy, cx, cy)) {
-            sadWindow(cur2, ref2, w2, ox, oy, cx, cy);
-            for (let k = 0; k < 9; k++) {
-              const i = 9 * c + k;
-              const dx = cx + (k % 3) - 1;
-              const dy = cy + k / 3 - 1;
-              if (i == zeroAt || (second && i == predAt) || (c > 0 && abs(dx) <= 1 && abs(dy) <= 1)) continue;
-              offer(sadAt(k) + 4, dx, dy, i);
-            }
-            continue;
-          }
           for (let dy = cy - search; dy <= cy + search; dy++) {
             const i0 = c * side * side + (dy - cy + search) * side;
             // Seven candidates wide and all on the level: in one pass.
