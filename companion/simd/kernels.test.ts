@@ -201,9 +201,9 @@ describe('SIMD kernels', () => {
       return d.sort((p, q) => p - q)[d.length >> 1]!;
     };
     // Two bands, split on a macroblock row.
-    const run = (ref: typeof cur, pred: Float32Array | null, search = 3) => {
-      estimateMotion(arena.memory, cur, ref, W, H, pred, field, search, 0, 32 * W);
-      estimateMotion(arena.memory, cur, ref, W, H, pred, field, search, 32 * W, N);
+    const run = (ref: typeof cur, pred: Float32Array | null, search = 3, scale = 1) => {
+      estimateMotion(arena.memory, cur, ref, W, H, pred, scale, field, search, 0, 32 * W);
+      estimateMotion(arena.memory, cur, ref, W, H, pred, scale, field, search, 32 * W, N);
     };
     // The content at x in the current frame is at x + 2.25 in the neighbour: its vector is -2.25.
     run(picture(2.25, -1.5), null);
@@ -217,9 +217,10 @@ describe('SIMD kernels', () => {
     expect(miss(-20.5, -8)).toBeLessThan(0.5);
     run(far, null);
     expect(miss(-20.5, -8)).toBeGreaterThan(5);
-    // Search 0 refines each block's own predicted vector by ±1 and a sub-pixel fit, no further.
-    for (let b = 0; b < bw * bh; b++) pred.set([-19.6 - (b % 3) * 0.3, -8.4], 2 * b);
-    run(far, pred, 0);
+    // Search 0 refines each block's own predicted vector (here scaled by 2) by ±1 and a
+    // sub-pixel fit, no further.
+    for (let b = 0; b < bw * bh; b++) pred.set([-9.8 - (b % 3) * 0.15, -4.2], 2 * b);
+    run(far, pred, 0, 2);
     expect(miss(-20.5, -8)).toBeLessThan(0.5);
     for (let b = 0; b < bw * bh; b++) pred.set([-17, -8], 2 * b);
     run(far, pred, 0);

@@ -16,7 +16,7 @@ export interface SimdKernels {
   dctShrink(src: number, dst: number, block: number, width: number, height: number, threshold: number, shifts: number, flat: number, y0: number, y1: number): void;
   estimateMotion(
     cur: number, cur1: number, cur2: number, ref: number, ref1: number, ref2: number, width: number, height: number,
-    pred: number, out: number, search: number, y0: number, y1: number,
+    pred: number, scale: number, out: number, search: number, y0: number, y1: number,
   ): void;
   gridSteps(plane: number, width: number, height: number, horizontal: number, out: number, y0: number, y1: number): void;
   guideChroma(srcY: number, srcCb: number, srcCr: number, inv: number, invC: number, width: number, height: number, rgb: number, weights: number, y0: number, y1: number): void;

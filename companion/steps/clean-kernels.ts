@@ -106,18 +106,19 @@ export function buildPyramid(memory: WebAssembly.Memory, p: Pyramid, width: numb
 
 /**
  * Block motion from `cur` to `ref`: a coarse full search on the quarter level around zero
- * and around `pred` (the field of a related pair, or null), refined on the half level, then
- * per 8x8 block on full resolution with a sub-pixel parabola fit; `search` is the quarter
- * level's range, and 0 (with a `pred`) refines each block's predicted vector at full
- * resolution only. Writes (dx, dy) per 8x8 block to `out`. A band owns the 16x16 block rows whose top row lies in it. Every array in `memory`.
+ * and around `pred` × `scale` (the field of a related pair, or null), refined on the half
+ * level, then per 8x8 block on full resolution with a sub-pixel parabola fit; `search` is the
+ * quarter level's range, and 0 (with a `pred`) refines each block's predicted vector at full
+ * resolution only. Writes (dx, dy) per 8x8 block to `out`. A band owns the 16x16 block rows
+ * whose top row lies in it. Every array in `memory`.
  */
 export function estimateMotion(
   memory: WebAssembly.Memory, cur: Pyramid, ref: Pyramid, width: number, height: number,
-  pred: Float32Array | null, out: Float32Array, search: number, first: number, end: number,
+  pred: Float32Array | null, scale: number, out: Float32Array, search: number, first: number, end: number,
 ): void {
   simd(memory).estimateMotion(
     cur.yu.byteOffset, cur.y1.byteOffset, cur.y2.byteOffset, ref.yu.byteOffset, ref.y1.byteOffset, ref.y2.byteOffset, width, height,
-    pred ? pred.byteOffset : 0, out.byteOffset, search, Math.floor(first / width), Math.floor(end / width),
+    pred ? pred.byteOffset : 0, scale, out.byteOffset, search, Math.floor(first / width), Math.floor(end / width),
   );
 }
 

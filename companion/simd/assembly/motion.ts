@@ -202,7 +202,7 @@ function clampInt(v: i32, lo: i32, hi: i32): i32 {
 
 export function estimateMotion(
   cur: usize, cur1: usize, cur2: usize, ref: usize, ref1: usize, ref2: usize, width: i32, height: i32,
-  pred: usize, out: usize, search: i32, y0: i32, y1: i32,
+  pred: usize, scale: f32, out: usize, search: i32, y0: i32, y1: i32,
 ): void {
   const bw = (width + 7) >> 3;
   const bh = (height + 7) >> 3;
@@ -227,8 +227,8 @@ export function estimateMotion(
           const by = 2 * my + j;
           if (bx < bw && by < bh) {
             const at = pred + (<usize>(2 * (by * bw + bx)) << 2);
-            px += load<f32>(at);
-            py += load<f32>(at, 4);
+            px += load<f32>(at) * scale;
+            py += load<f32>(at, 4) * scale;
             n++;
           }
         }
@@ -297,8 +297,8 @@ export function estimateMotion(
         const by = 2 * my + j;
         if (bx >= bw || by >= bh) continue;
         const b = <usize>(by * bw + bx);
-        const cx = refine ? <i32>Mathf.round(load<f32>(pred + (b << 3))) : 2 * vx1;
-        const cy = refine ? <i32>Mathf.round(load<f32>(pred + (b << 3), 4)) : 2 * vy1;
+        const cx = refine ? <i32>Mathf.round(load<f32>(pred + (b << 3)) * scale) : 2 * vx1;
+        const cy = refine ? <i32>Mathf.round(load<f32>(pred + (b << 3), 4) * scale) : 2 * vy1;
         const ox = min(8 * bx, width - 8);
         const oy = min(8 * by, height - 8);
         // Still areas keep the zero vector (no sub-pixel jitter from noise), unless another
