@@ -84,16 +84,16 @@ function offerSad(a: usize, b: usize, w: i32, h: i32, ox: i32, oy: i32, dx: i32,
   offer(sad8u(a + (<usize>(oy * w + ox) << 1), b + (<usize>((oy + dy) * w + ox + dx) << 1), <usize>w << 1) + bias, dx, dy, i);
 }
 
-// sadWindow's nine sums, candidate k = 3 (dy − cy + 1) + dx − cx + 1.
-let sad0: f32 = 0;
-let sad1: f32 = 0;
-let sad2: f32 = 0;
-let sad3: f32 = 0;
-let sad4: f32 = 0;
-let sad5: f32 = 0;
-let sad6: f32 = 0;
-let sad7: f32 = 0;
-let sad8: f32 = 0;
+// windowCosts' nine costs, candidate k = 3 (dy − cy + 1) + dx − cx + 1.
+let cost0: f32 = 0;
+let cost1: f32 = 0;
+let cost2: f32 = 0;
+let cost3: f32 = 0;
+let cost4: f32 = 0;
+let cost5: f32 = 0;
+let cost6: f32 = 0;
+let cost7: f32 = 0;
+let cost8: f32 = 0;
 
 /** Whether the 3x3 window around (cx, cy) of the block at (ox, oy) lies on a level w x h. */
 @inline
@@ -101,31 +101,43 @@ function windowOn(w: i32, h: i32, ox: i32, oy: i32, cx: i32, cy: i32): bool {
   return ox + cx >= 1 && ox + cx + 9 <= w && oy + cy >= 1 && oy + cy + 9 <= h;
 }
 
+/** acc plus one u16 row's differences against the row at b: squared (ssdStepU), or absolute in u16 lanes (as sad8u adds them). */
+@inline
+function costStep(acc: v128, row: v128, b: usize, squared: bool): v128 {
+  return squared ? ssdStepU(acc, row, b) : i16x8.add(acc, absDiff(row, v128.load(b)));
+}
+
 /**
- * sad8u of the block at (ox, oy) of `a` against the 3x3 window around (cx, cy) in `b` (w
- * samples a row; windowOn), in one pass over the block's rows: each row loaded once for all nine.
+ * The costs (`squared`: ssd8u's, else sad8u's) of the u16 8x8 block at (ox, oy) of `a` against
+ * the 3x3 window around (cx, cy) in `b` (w samples a row; windowOn), in one pass over the
+ * block's rows, each row loaded once for all nine.
  */
-function sadWindow(a: usize, b: usize, w: i32, ox: i32, oy: i32, cx: i32, cy: i32): void {
+@inline
+function windowCosts(a: usize, b: usize, w: i32, ox: i32, oy: i32, cx: i32, cy: i32, squared: bool): void {
   const stride = <usize>w << 1;
   let pa = a + (<usize>(oy * w + ox) << 1);
   let pb = b + (<usize>((oy + cy - 1) * w + ox + cx - 1) << 1);
-  let s0 = i16x8.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0, s8 = s0;
+  let s0 = i32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0, s8 = s0;
   for (let r = 0; r < 8; r++, pa += stride, pb += stride) {
     const row = v128.load(pa);
-    s0 = i16x8.add(s0, absDiff(row, v128.load(pb))); s1 = i16x8.add(s1, absDiff(row, v128.load(pb, 2))); s2 = i16x8.add(s2, absDiff(row, v128.load(pb, 4)));
+    s0 = costStep(s0, row, pb, squared); s1 = costStep(s1, row, pb + 2, squared); s2 = costStep(s2, row, pb + 4, squared);
     const q = pb + stride;
-    s3 = i16x8.add(s3, absDiff(row, v128.load(q))); s4 = i16x8.add(s4, absDiff(row, v128.load(q, 2))); s5 = i16x8.add(s5, absDiff(row, v128.load(q, 4)));
+    s3 = costStep(s3, row, q, squared); s4 = costStep(s4, row, q + 2, squared); s5 = costStep(s5, row, q + 4, squared);
     const z = q + stride;
-    s6 = i16x8.add(s6, absDiff(row, v128.load(z))); s7 = i16x8.add(s7, absDiff(row, v128.load(z, 2))); s8 = i16x8.add(s8, absDiff(row, v128.load(z, 4)));
+    s6 = costStep(s6, row, z, squared); s7 = costStep(s7, row, z + 2, squared); s8 = costStep(s8, row, z + 4, squared);
   }
-  sad0 = totalU(s0); sad1 = totalU(s1); sad2 = totalU(s2);
-  sad3 = totalU(s3); sad4 = totalU(s4); sad5 = totalU(s5);
-  sad6 = totalU(s6); sad7 = totalU(s7); sad8 = totalU(s8);
+  if (squared) {
+    cost0 = totalI(s0); cost1 = totalI(s1); cost2 = totalI(s2); cost3 = totalI(s3); cost4 = totalI(s4);
+    cost5 = totalI(s5); cost6 = totalI(s6); cost7 = totalI(s7); cost8 = totalI(s8);
+  } else {
+    cost0 = totalU(s0); cost1 = totalU(s1); cost2 = totalU(s2); cost3 = totalU(s3); cost4 = totalU(s4);
+    cost5 = totalU(s5); cost6 = totalU(s6); cost7 = totalU(s7); cost8 = totalU(s8);
+  }
 }
 
 @inline
-function sadAt(k: i32): f32 {
-  return k == 0 ? sad0 : k == 1 ? sad1 : k == 2 ? sad2 : k == 3 ? sad3 : k == 4 ? sad4 : k == 5 ? sad5 : k == 6 ? sad6 : k == 7 ? sad7 : sad8;
+function costAt(k: i32): f32 {
+  return k == 0 ? cost0 : k == 1 ? cost1 : k == 2 ? cost2 : k == 3 ? cost3 : k == 4 ? cost4 : k == 5 ? cost5 : k == 6 ? cost6 : k == 7 ? cost7 : cost8;
 }
 
 /**
@@ -154,39 +166,15 @@ function offerRun(a: usize, b: usize, w: i32, ox: i32, oy: i32, x0: i32, dy: i32
   }
 }
 
-// What offerWindow leaves for the sub-pixel fit and the stillness test: the costs of its
-// centre's four neighbours and, if the window holds it, of the zero vector (else −1).
-let windowUp: f32 = 0;
-let windowLeft: f32 = 0;
-let windowRight: f32 = 0;
-let windowDown: f32 = 0;
-let windowZero: f32 = 0;
-
 /**
  * Offers the full-resolution 3x3 window around (cx, cy) for the 8x8 block at (ox, oy), all on
- * the picture, in one pass over the block's rows; candidate k = 3 (dy − cy + 1) + dx − cx + 1.
+ * the picture, by ssd8u, each candidate k = 3 (dy − cy + 1) + dx − cx + 1 (costAt(k)); returns
+ * the zero vector's cost if the window holds it, else −1.
  */
-function offerWindow(cur: usize, ref: usize, width: i32, ox: i32, oy: i32, cx: i32, cy: i32): void {
-  const stride = <usize>width << 1;
-  let pa = cur + (<usize>(oy * width + ox) << 1);
-  let pb = ref + (<usize>((oy + cy - 1) * width + ox + cx - 1) << 1);
-  let s0 = i32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0, s8 = s0;
-  for (let r = 0; r < 8; r++, pa += stride, pb += stride) {
-    const a = v128.load(pa);
-    s0 = ssdStepU(s0, a, pb); s1 = ssdStepU(s1, a, pb + 2); s2 = ssdStepU(s2, a, pb + 4);
-    s3 = ssdStepU(s3, a, pb + stride); s4 = ssdStepU(s4, a, pb + stride + 2); s5 = ssdStepU(s5, a, pb + stride + 4);
-    s6 = ssdStepU(s6, a, pb + 2 * stride); s7 = ssdStepU(s7, a, pb + 2 * stride + 2); s8 = ssdStepU(s8, a, pb + 2 * stride + 4);
-  }
-  const c0 = totalI(s0), c1 = totalI(s1), c2 = totalI(s2), c3 = totalI(s3), c4 = totalI(s4), c5 = totalI(s5), c6 = totalI(s6), c7 = totalI(s7), c8 = totalI(s8);
-  offer(c0, cx - 1, cy - 1, 0); offer(c1, cx, cy - 1, 1); offer(c2, cx + 1, cy - 1, 2);
-  offer(c3, cx - 1, cy, 3); offer(c4, cx, cy, 4); offer(c5, cx + 1, cy, 5);
-  offer(c6, cx - 1, cy + 1, 6); offer(c7, cx, cy + 1, 7); offer(c8, cx + 1, cy + 1, 8);
-  windowUp = c1;
-  windowLeft = c3;
-  windowRight = c5;
-  windowDown = c7;
-  const k = abs(cx) <= 1 && abs(cy) <= 1 ? 3 * (1 - cy) + 1 - cx : -1;
-  windowZero = k < 0 ? -1 : k == 0 ? c0 : k == 1 ? c1 : k == 2 ? c2 : k == 3 ? c3 : k == 4 ? c4 : k == 5 ? c5 : k == 6 ? c6 : k == 7 ? c7 : c8;
+function offerWindow(cur: usize, ref: usize, width: i32, ox: i32, oy: i32, cx: i32, cy: i32): f32 {
+  windowCosts(cur, ref, width, ox, oy, cx, cy, true);
+  for (let k = 0; k < 9; k++) offer(costAt(k), cx + (k % 3) - 1, cy + k / 3 - 1, k);
+  return abs(cx) <= 1 && abs(cy) <= 1 ? costAt(3 * (1 - cy) + 1 - cx) : -1;
 }
 
 /** Full-resolution cost of the 8x8 block at (ox, oy) displaced by (dx, dy); Infinity off the picture. */
@@ -281,9 +269,9 @@ export function estimateMotion(
         const oy = clampInt(8 * my, 0, h1 - 8);
         reset(vx1, vy1);
         if (windowOn(w1, h1, ox, oy, vx1, vy1)) {
-          sadWindow(cur1, ref1, w1, ox, oy, vx1, vy1);
-          offer(sad4, vx1, vy1, 4);
-          for (let i = 0; i < 9; i++) if (i != 4) offer(sadAt(i), vx1 + (i % 3) - 1, vy1 + i / 3 - 1, i);
+          windowCosts(cur1, ref1, w1, ox, oy, vx1, vy1, false);
+          offer(cost4, vx1, vy1, 4);
+          for (let i = 0; i < 9; i++) if (i != 4) offer(costAt(i), vx1 + (i % 3) - 1, vy1 + i / 3 - 1, i);
         } else {
           offerSad(cur1, ref1, w1, h1, ox, oy, vx1, vy1, 0, 4);
           for (let i = 0; i < 9; i++) if (i != 4) offerSad(cur1, ref1, w1, h1, ox, oy, vx1 + (i % 3) - 1, vy1 + i / 3 - 1, 0, i);
@@ -305,13 +293,13 @@ export function estimateMotion(
         // match is clearly better.
         reset(cx, cy);
         let still: f32, left: f32, right: f32, up: f32, down: f32;
-        if (ox + cx >= 1 && ox + cx + 9 <= width && oy + cy >= 1 && oy + cy + 9 <= height) {
-          offerWindow(cur, ref, width, ox, oy, cx, cy);
-          still = windowZero >= 0 ? windowZero : cost(cur, ref, width, height, ox, oy, 0, 0);
-          left = windowLeft;
-          right = windowRight;
-          up = windowUp;
-          down = windowDown;
+        if (windowOn(width, height, ox, oy, cx, cy)) {
+          const zero = offerWindow(cur, ref, width, ox, oy, cx, cy);
+          still = zero >= 0 ? zero : cost(cur, ref, width, height, ox, oy, 0, 0);
+          left = cost3;
+          right = cost5;
+          up = cost1;
+          down = cost7;
         } else {
           still = cost(cur, ref, width, height, ox, oy, 0, 0);
           offer(cx == 0 && cy == 0 ? still : cost(cur, ref, width, height, ox, oy, cx, cy), cx, cy, 4);
