@@ -207,6 +207,8 @@ export async function makeCleanClips(dir: string, frames: number): Promise<Clip[
   const h = 216;
   const defs: { name: string; spec: SourceSpec; width: number; height: number; damage: string[]; pre?: string; note: string }[] = [
     { name: 'landscape-pan-crf42', spec: pan(stills.landscape, W, H, 3, 1), width: W, height: H, damage: x264(42), note: 'photographic pan, libx264 crf 42' },
+    { name: 'landscape-pan-crf20', spec: pan(stills.landscape, W, H, 3, 1), width: W, height: H, damage: x264(20), note: 'photographic pan, libx264 crf 20: good footage, whose detail must stay' },
+    { name: 'stilllife-zoom-crf23', spec: zoom(stills.stillLife, W, H), width: W, height: H, damage: x264(23), note: 'photographic zoom, libx264 crf 23: good footage, whose detail must stay' },
     { name: 'stilllife-zoom-crf38', spec: zoom(stills.stillLife, W, H), width: W, height: H, damage: x264(38), note: 'photographic zoom, libx264 crf 38' },
     { name: 'still+object-crf40', spec: stillWithObject(stills.landscape, stills.stillLife, W, H), width: W, height: H, damage: x264(40), note: 'locked-off shot, moving object, crf 40' },
     { name: 'landscape-pan-jpeg', spec: pan(stills.landscape, W, H, 2, 1, 400, 100), width: W, height: H, damage: jpeg(14), note: 'photographic pan, JPEG q14 (blocking)' },

@@ -1,6 +1,6 @@
 // The clean step on small synthetic frames, its kernels run in-process.
 import { describe, expect, it } from 'vitest';
-import { blockingBoost, createClean, gridFrom } from './clean.js';
+import { blockingBoost, createClean, gridFrom, gridShows } from './clean.js';
 import { DCT_SCALE, fdct8x8, idct8x8Add } from './clean-dct.js';
 import { dctShrink, deblockColumns, deblockRows, gridSteps, rgbToYcc, yccToRgb } from './clean-kernels.js';
 import type { Frame, StepInstance } from './step.js';
@@ -159,6 +159,9 @@ describe('clean', () => {
     const lift = (p: Float32Array) => Math.min(gridFrom(steps(p, true)).lift, gridFrom(steps(p, false)).lift);
     expect(blockingBoost(lift(detail))).toBe(1);
     expect(blockingBoost(lift(blocky))).toBeGreaterThan(2);
+    // The firmer floor of medium, and the flat blocks' threshold, are for the blocks alone.
+    expect(gridShows(lift(detail))).toBe(0);
+    expect(gridShows(lift(blocky))).toBe(1);
   });
 
   it('converts RGB to Y\'CbCr and back losslessly', () => {

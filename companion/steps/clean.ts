@@ -41,11 +41,12 @@ const SCENE_GATE = 4;
 export const blockingBoost = (lift: number): number => Math.min(3, Math.max(1, lift / 3));
 
 /**
- * How much of shrinkFlat applies: none below lift 0.15, all from 0.3. Flat blocks of good
- * footage hold faint real texture: ungated, the flat threshold cost 0.15-0.19 dB on crf-20
- * photographic clips (lift 0-0.12), where compressed ones (0.23-0.77) gained.
+ * How plainly the footage shows its block grid: 0 below lift 0.15, 1 from 0.3. Good footage
+ * holds faint real texture that firmer thresholds would take: ungated, the flat threshold
+ * cost 0.15-0.19 dB on crf-20 photographic clips (lift 0-0.12), where compressed ones
+ * (0.23-0.77) gained.
  */
-export const flatFactor = (flat: number, lift: number): number => 1 + (flat - 1) * Math.min(1, Math.max(0, (lift - 0.15) / 0.15));
+export const gridShows = (lift: number): number => Math.min(1, Math.max(0, (lift - 0.15) / 0.15));
 
 export interface CleanSettings {
   /** Frames each side that are averaged in. */
@@ -69,17 +70,19 @@ export interface CleanSettings {
   /** Spatial DCT shrinkage of luma after the temporal average: threshold = shrink × measured noise σ (at least shrinkFloor), over `shifts` block grids; shrink 0 turns it off. */
   shrink: number;
   shrinkFloor: number;
+  /** The floor once the footage shows its block grid (gridShows): compression noise that the noise measures, which look at fine detail, do not see. */
+  shrinkFloorDamaged: number;
   shifts: number;
   /** Threshold from the temporal noise instead: shrinkTemporal × √(median squared difference to the next frame's match). */
   shrinkTemporal: number;
-  /** In flat blocks (see dctShrink) the threshold is at least shrinkFlat × shrinkFloor. */
+  /** In flat blocks (see dctShrink) the threshold is at least shrinkFlat × the floor, once the footage shows its block grid. */
   shrinkFlat: number;
 }
 
 export const CLEAN_SETTINGS: Record<CleanStep['strength'], CleanSettings> = {
-  light: { radius: 1, search: 3, base: [0.8], hScale: 16, hFloor: 16, deblock: 3, deblock4: false, chroma: 3, chromaColour: 4, recursive: 1, shrink: 2, shrinkFloor: 1.5, shifts: 2, shrinkTemporal: 0.5, shrinkFlat: 3 },
-  medium: { radius: 2, search: 3, base: [1, 0.8], hScale: 32, hFloor: 32, deblock: 4, deblock4: true, chroma: 4, chromaColour: 6, recursive: 2, shrink: 3, shrinkFloor: 2, shifts: 4, shrinkTemporal: 1, shrinkFlat: 4 },
-  strong: { radius: 3, search: 3, base: [1, 0.9, 0.7], hScale: 48, hFloor: 48, deblock: 6, deblock4: true, chroma: 6, chromaColour: 8, recursive: 3, shrink: 3.5, shrinkFloor: 3, shifts: 8, shrinkTemporal: 2, shrinkFlat: 3 },
+  light: { radius: 1, search: 3, base: [0.8], hScale: 16, hFloor: 16, deblock: 3, deblock4: false, chroma: 3, chromaColour: 4, recursive: 1, shrink: 2, shrinkFloor: 1.5, shrinkFloorDamaged: 1.5, shifts: 2, shrinkTemporal: 0.5, shrinkFlat: 3 },
+  medium: { radius: 2, search: 3, base: [1, 0.8], hScale: 32, hFloor: 32, deblock: 4, deblock4: true, chroma: 4, chromaColour: 6, recursive: 2, shrink: 3, shrinkFloor: 2, shrinkFloorDamaged: 3, shifts: 4, shrinkTemporal: 1, shrinkFlat: 4 },
+  strong: { radius: 3, search: 3, base: [1, 0.9, 0.7], hScale: 48, hFloor: 48, deblock: 6, deblock4: true, chroma: 6, chromaColour: 8, recursive: 3, shrink: 3.5, shrinkFloor: 3, shrinkFloorDamaged: 3, shifts: 8, shrinkTemporal: 2, shrinkFlat: 3 },
 };
 
 interface Slot {
@@ -317,13 +320,15 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       const planes = ['y', 'cb', 'cr'] as const;
       // The planes' noise, measured by the workers side by side.
       const levels = await allDone(planes.map((p) => workers.run<number>(KERNEL, 'dctNoise', [result[p], width, height])));
-      const thresholds = levels.map((level) => Math.max(s.shrinkFloor * blockingBoost(blocking), s.shrink * level, s.shrinkTemporal * Math.sqrt(Math.max(0, noise))));
+      const shows = gridShows(blocking);
+      const floor = s.shrinkFloor + (s.shrinkFloorDamaged - s.shrinkFloor) * shows;
+      const thresholds = levels.map((level) => Math.max(floor * blockingBoost(blocking), s.shrink * level, s.shrinkTemporal * Math.sqrt(Math.max(0, noise))));
       // The three planes side by side; chroma is half resolution underneath, so half the grids do.
       await allDone(
         planes.map((p, k) =>
           band(
             'dctShrink',
-            [arena.memory, result[p], shrunk[p], width, height, thresholds[k], p === 'y' ? s.shifts : Math.max(1, s.shifts >> 1), s.shrinkFloor * flatFactor(s.shrinkFlat, blocking)],
+            [arena.memory, result[p], shrunk[p], width, height, thresholds[k], p === 'y' ? s.shifts : Math.max(1, s.shifts >> 1), floor * (1 + (s.shrinkFlat - 1) * shows)],
             (b) => [blocks[k]![b]],
           ),
         ),
