@@ -254,9 +254,9 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
     const cur = slotOf(t);
     const ref = slotOf(t + o);
     // Scaled out from this frame's nearer field, the predictor is all but right: refining
-    // each block's own vector by ±1 at full resolution (search 0) finds what the full search
-    // did (quality clips within 0.002 dB at medium, 0.005 at strong) in a third of its time
-    // (a 1080p search: 7.6 -> 5.0 ms; ±1 at every level took 7.6, the full window 11).
+    // each block's own vector by ±1 at full resolution (search 0) finds what a search did
+    // (quality clips within 0.002 dB at medium, 0.005 at strong) in less time: a 1080p
+    // search takes 5.0 ms so, 7.6 with a ±1 window at every level, 11 with the full window.
     const search = Math.abs(o) > 1 && pred ? 0 : s.search;
     await band('estimateMotion', [arena.memory, cur.pyramid, ref.pyramid, width, height, pred, scale, fields[i], search]);
     haveField[i] = true;
