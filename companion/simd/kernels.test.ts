@@ -54,7 +54,7 @@ describe('SIMD kernels', () => {
     expect(() => arena.floats(2 ** 29)).toThrow(/too large for the clean step.*4 GiB/);
   });
 
-  it('blend weights each match by base × exp(−3x3 mean difference / h²), clamped at the edges, none past e^-6', () => {
+  it('blend weights each match by base × exp(−3x3 mean difference / h²), clamped at the edges, none past e^-6, for an odd or even count', () => {
     const W = 13;
     const H = 6;
     const N = W * H;
@@ -70,32 +70,34 @@ describe('SIMD kernels', () => {
     base.set([1, 0.8, 0.5]);
     const h2 = 20;
     const out = planes(arena, N, rand);
-    // Two bands, as the worker pool runs it.
     const sums = arena.floats(N);
-    blend(arena.memory, cur, table, base, 3, h2, W, H, out, sums, 0, 3 * W);
-    blend(arena.memory, cur, table, base, 3, h2, W, H, out, sums, 3 * W, N);
     let worst = 0;
     let dropped = 0;
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        const p = y * W + x;
-        const sum = { y: cur.y[p]!, cb: cur.cb[p]!, cr: cur.cr[p]!, w: 1 };
-        preds.forEach((q, k) => {
-          let e = 0;
-          for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-            const yy = Math.min(H - 1, Math.max(0, y + dy));
-            const xx = Math.min(W - 1, Math.max(0, x + dx));
-            e += diffs[k]![yy * W + xx]!;
-          }
-          e /= 9 * h2;
-          if (e > 6) return void dropped++;
-          const w = base[k]! * Math.exp(-e);
-          sum.y += w * q.y[p]!;
-          sum.cb += w * q.cb[p]!;
-          sum.cr += w * q.cr[p]!;
-          sum.w += w;
-        });
-        for (const c of ['y', 'cb', 'cr'] as const) worst = Math.max(worst, Math.abs(out[c][p]! - sum[c] / sum.w));
+    for (const n of [1, 2, 3]) {
+      // Two bands, as the worker pool runs it.
+      blend(arena.memory, cur, table, base, n, h2, W, H, out, sums, 0, 3 * W);
+      blend(arena.memory, cur, table, base, n, h2, W, H, out, sums, 3 * W, N);
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const p = y * W + x;
+          const sum = { y: cur.y[p]!, cb: cur.cb[p]!, cr: cur.cr[p]!, w: 1 };
+          preds.slice(0, n).forEach((q, k) => {
+            let e = 0;
+            for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+              const yy = Math.min(H - 1, Math.max(0, y + dy));
+              const xx = Math.min(W - 1, Math.max(0, x + dx));
+              e += diffs[k]![yy * W + xx]!;
+            }
+            e /= 9 * h2;
+            if (e > 6) return void dropped++;
+            const w = base[k]! * Math.exp(-e);
+            sum.y += w * q.y[p]!;
+            sum.cb += w * q.cb[p]!;
+            sum.cr += w * q.cr[p]!;
+            sum.w += w;
+          });
+          for (const c of ['y', 'cb', 'cr'] as const) worst = Math.max(worst, Math.abs(out[c][p]! - sum[c] / sum.w));
+        }
       }
     }
     expect(dropped).toBeGreaterThan(0);

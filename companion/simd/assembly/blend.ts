@@ -1,8 +1,9 @@
 // The robust temporal average (see steps/clean-kernels.ts, blend): each pixel of the
 // current frame with its motion-compensated matches, each weighted by
 // base × exp(−(3x3 mean of its squared difference) / h²), skipped past 6 (e^-6).
-// Four pixels at a time, a row for one match after another, summed in the out rows (and the
-// weights in `sums`), then divided: the matches' planes are read as streams, not all at once.
+// Four pixels at a time, a row for two matches after two more, summed in the out rows (and
+// the weights in `sums`), and divided in the last pass: the matches' planes are read as
+// streams, not all at once, and the sums half as often as one match a pass would.
 // The first and last column, whose 3x3 window is clamped, one at a time.
 import { expNeg, expNeg4 } from './exp';
 
@@ -32,47 +33,84 @@ export function blend(
     pixel(curY, curCb, curCr, table, base, n, inv9, outY, outCb, outCr, start, up, down, 0, last > 0 ? 4 : 0);
     if (last > 0) pixel(curY, curCb, curCr, table, base, n, inv9, outY, outCb, outCr, start + (<usize>last << 2), up, down, -4, 0);
     const inside = 1 + ((last - 1) & ~3);
-    for (let x = 1; x < inside; x += 4) {
-      const o = start + (<usize>x << 2);
-      v128.store(outY + o, v128.load(curY + o));
-      v128.store(outCb + o, v128.load(curCb + o));
-      v128.store(outCr + o, v128.load(curCr + o));
-      v128.store(sums + o, f32x4.splat(1));
-    }
-    for (let k = 0; k < n; k++) {
+    // The first pass starts from the current frame, with one match if their count is odd.
+    const odd = (n & 1) != 0;
+    const b0 = f32x4.splat(load<f32>(base));
+    if (odd) pass(curY, curCb, curCr, table, table, false, b0, b0, k9, outY, outCb, outCr, sums, start, inside, up, down, true, n == 1);
+    else pass(curY, curCb, curCr, table, table + 16, true, b0, f32x4.splat(load<f32>(base, 4)), k9, outY, outCb, outCr, sums, start, inside, up, down, true, n == 2);
+    for (let k = odd ? 1 : 2; k < n; k += 2) {
+      const bA = f32x4.splat(load<f32>(base + (<usize>k << 2)));
+      const bB = f32x4.splat(load<f32>(base + (<usize>k << 2), 4));
       const entry = table + (<usize>k << 4);
-      const pY = <usize>load<u32>(entry, Y);
-      const pCb = <usize>load<u32>(entry, CB);
-      const pCr = <usize>load<u32>(entry, CR);
-      const diff = <usize>load<u32>(entry, DIFF);
-      const bk = f32x4.splat(load<f32>(base + (<usize>k << 2)));
-      // Column sums of the 3x3 window, rolled along the row: the window's left and right
-      // columns come from the vectors before and after by shuffles.
-      let prev = column(diff + start - 12, up, down);
-      let cur = column(diff + start + 4, up, down);
-      for (let x = 1; x < inside; x += 4) {
-        const o = start + (<usize>x << 2);
-        const next = column(diff + o + 16, up, down);
-        const s = f32x4.add(f32x4.add(v128.shuffle<f32>(prev, cur, 3, 4, 5, 6), cur), v128.shuffle<f32>(cur, next, 1, 2, 3, 4));
-        prev = cur;
-        cur = next;
-        const e = f32x4.mul(s, k9);
-        const w = v128.and(f32x4.mul(bk, expNeg4(e)), f32x4.le(e, f32x4.splat(6)));
-        v128.store(outY + o, f32x4.add(v128.load(outY + o), f32x4.mul(w, v128.load(pY + o))));
-        v128.store(outCb + o, f32x4.add(v128.load(outCb + o), f32x4.mul(w, v128.load(pCb + o))));
-        v128.store(outCr + o, f32x4.add(v128.load(outCr + o), f32x4.mul(w, v128.load(pCr + o))));
-        v128.store(sums + o, f32x4.add(v128.load(sums + o), w));
-      }
-    }
-    for (let x = 1; x < inside; x += 4) {
-      const o = start + (<usize>x << 2);
-      const sw = v128.load(sums + o);
-      v128.store(outY + o, f32x4.div(v128.load(outY + o), sw));
-      v128.store(outCb + o, f32x4.div(v128.load(outCb + o), sw));
-      v128.store(outCr + o, f32x4.div(v128.load(outCr + o), sw));
+      pass(curY, curCb, curCr, entry, entry + 16, true, bA, bB, k9, outY, outCb, outCr, sums, start, inside, up, down, false, k + 2 >= n);
     }
     for (let x = inside; x < last; x++) pixel(curY, curCb, curCr, table, base, n, inv9, outY, outCb, outCr, start + (<usize>x << 2), up, down, -4, 4);
   }
+}
+
+/**
+ * One pass over the inside of a row for the matches at table entries a and (if `two`) b, with
+ * base weights bA, bB: added to the out rows and `sums`, or (`first`) to the current frame
+ * (weight 1); `last` divides by the weights' sum. Column sums of each match's 3x3 window are
+ * rolled along the row: the window's left and right columns come from the vectors before
+ * and after by shuffles.
+ */
+@inline
+function pass(
+  curY: usize, curCb: usize, curCr: usize, a: usize, b: usize, two: bool, bA: v128, bB: v128, k9: v128,
+  outY: usize, outCb: usize, outCr: usize, sums: usize, start: usize, inside: i32, up: isize, down: isize, first: bool, last: bool,
+): void {
+  const aY = <usize>load<u32>(a, Y);
+  const aCb = <usize>load<u32>(a, CB);
+  const aCr = <usize>load<u32>(a, CR);
+  const aD = <usize>load<u32>(a, DIFF);
+  const bY = two ? <usize>load<u32>(b, Y) : 0;
+  const bCb = two ? <usize>load<u32>(b, CB) : 0;
+  const bCr = two ? <usize>load<u32>(b, CR) : 0;
+  const bD = two ? <usize>load<u32>(b, DIFF) : aD;
+  let prevA = column(aD + start - 12, up, down);
+  let curA = column(aD + start + 4, up, down);
+  let prevB = two ? column(bD + start - 12, up, down) : prevA;
+  let curB = two ? column(bD + start + 4, up, down) : curA;
+  for (let x = 1; x < inside; x += 4) {
+    const o = start + (<usize>x << 2);
+    const nextA = column(aD + o + 16, up, down);
+    const wA = weight(prevA, curA, nextA, k9, bA);
+    prevA = curA;
+    curA = nextA;
+    let y = f32x4.add(first ? v128.load(curY + o) : v128.load(outY + o), f32x4.mul(wA, v128.load(aY + o)));
+    let cb = f32x4.add(first ? v128.load(curCb + o) : v128.load(outCb + o), f32x4.mul(wA, v128.load(aCb + o)));
+    let cr = f32x4.add(first ? v128.load(curCr + o) : v128.load(outCr + o), f32x4.mul(wA, v128.load(aCr + o)));
+    let sw = f32x4.add(first ? f32x4.splat(1) : v128.load(sums + o), wA);
+    if (two) {
+      const nextB = column(bD + o + 16, up, down);
+      const wB = weight(prevB, curB, nextB, k9, bB);
+      prevB = curB;
+      curB = nextB;
+      y = f32x4.add(y, f32x4.mul(wB, v128.load(bY + o)));
+      cb = f32x4.add(cb, f32x4.mul(wB, v128.load(bCb + o)));
+      cr = f32x4.add(cr, f32x4.mul(wB, v128.load(bCr + o)));
+      sw = f32x4.add(sw, wB);
+    }
+    if (last) {
+      y = f32x4.div(y, sw);
+      cb = f32x4.div(cb, sw);
+      cr = f32x4.div(cr, sw);
+    } else {
+      v128.store(sums + o, sw);
+    }
+    v128.store(outY + o, y);
+    v128.store(outCb + o, cb);
+    v128.store(outCr + o, cr);
+  }
+}
+
+/** A match's weights at four samples from its 3x3 window's column sums left of, at and right of them: base × e^−mean/h², 0 past e^-6. */
+@inline
+function weight(prev: v128, cur: v128, next: v128, k9: v128, base: v128): v128 {
+  const s = f32x4.add(f32x4.add(v128.shuffle<f32>(prev, cur, 3, 4, 5, 6), cur), v128.shuffle<f32>(cur, next, 1, 2, 3, 4));
+  const e = f32x4.mul(s, k9);
+  return v128.and(f32x4.mul(base, expNeg4(e)), f32x4.le(e, f32x4.splat(6)));
 }
 
 /** Sums of the samples at d + up, d, d + down, four lanes. */
