@@ -70,6 +70,21 @@ describe('clean', () => {
     expect(after).toBeLessThan(before * 0.5);
   });
 
+  it('keeps still areas still: the shrinkage comes before the average, which smooths its toggling', async () => {
+    const clean = scene();
+    const rand = random(11);
+    const inputs = Array.from({ length: 10 }, () => noisy(clean, 700, rand));
+    const out = await runAll(createClean('medium', W, H, inlinePool()), inputs);
+    // Mean absolute change from frame to frame, past the first frames (the recursion's start).
+    const change = (frames: Uint16Array[]) => {
+      let s = 0;
+      for (let t = 4; t < frames.length; t++) for (let i = 0; i < frames[t]!.length; i++) s += Math.abs(frames[t]![i]! - frames[t - 1]![i]!);
+      return s / ((frames.length - 4) * frames[0]!.length);
+    };
+    // 0.039 of the input's; 0.067 with the shrinkage after the average.
+    expect(change(out.map((f) => f.data))).toBeLessThan(change(inputs) * 0.05);
+  });
+
   it('keeps a moving sharp edge sharp (no smear, no ghost)', async () => {
     const inputs = Array.from({ length: 7 }, (_, t) => scene(2 * t, t));
     for (const strength of ['light', 'medium', 'strong'] as const) {

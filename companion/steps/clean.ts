@@ -1,13 +1,16 @@
 // Removes compression damage and noise, in four passes over Y'CbCr planes:
 //  1. deblocking on the codec's block grid (found per frame from where small steps peak),
 //     removing steps that look like quantisation as ramps, 8x8 and 4x4;
-//  2. a motion-compensated temporal average: hierarchical block matching against the
+//  2. shifted-block DCT shrinkage (the idea of spp) of luma and chroma, thresholded at the
+//     measured noise, off the codec grid;
+//  3. a motion-compensated temporal average: hierarchical block matching against the
 //     neighbouring frames (and the previous output, recursively), bicubic compensation,
 //     each match weighted by its 3x3 patch difference against the measured noise, so
 //     mismatches and occlusions fall back to the current frame (no ghosts, no smear);
-//  3. shifted-block DCT shrinkage (the idea of spp) of luma and chroma, thresholded at the
-//     measured noise, off the codec grid;
 //  4. luma- and colour-guided chroma smoothing (4:2:0 blotches, colour bleeding).
+// Passes 1 and 2 run on each frame as it comes in, so the frames are matched and averaged
+// shrunk: a coefficient near the threshold, kept in one frame and dropped in the next, made
+// still areas boil when the shrinkage came after the average, which now smooths it out.
 //
 //   light   ±1 frame, 8x8 deblocking, 2 DCT grids, gentle thresholds
 //   medium  ±2 frames, 8x8 + 4x4 deblocking, 4 DCT grids
@@ -88,8 +91,6 @@ export const CLEAN_SETTINGS: Record<CleanStep['strength'], CleanSettings> = {
 interface Slot {
   planes: Planes;
   pyramid: Pyramid;
-  /** The blocking estimate once this frame was in: the frame `radius` before it is cleaned with it. */
-  lift: number;
 }
 
 function newSlot(arena: SimdArena, width: number, height: number): Slot {
@@ -97,7 +98,6 @@ function newSlot(arena: SimdArena, width: number, height: number): Slot {
   return {
     planes: { y, cb: arena.floats(width * height), cr: arena.floats(width * height) },
     pyramid: { y, yu: arena.uint16s(width * height), y1: arena.uint16s((width >> 1) * (height >> 1)), y2: arena.uint16s((width >> 2) * (height >> 2)) },
-    lift: 0,
   };
 }
 
@@ -179,7 +179,8 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   const medians = offsets.map(() => 0);
   let fused = planes(temporal);
   const weightSums = arena.floats(temporal);
-  const shrunk = planes();
+  // The shrinkage's output, which then trades places with the frame's own planes.
+  let shrunk = planes();
   // The previous output, its motion-compensated copy and difference, for the recursive part.
   let previous = planes(temporal);
   const previousPred = planes(temporal);
@@ -216,6 +217,8 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   const band = (fn: string, head: unknown[], tail: unknown[] | ((band: number) => unknown[]) = []) => inBands(workers, KERNEL, fn, width, height, head, tail);
 
   async function ingest(frame: Frame, index: number): Promise<void> {
+    // The noise as the frames released before this one left it: releases run beside this.
+    const noiseNow = noise;
     const slot = slotOf(index);
     const { y, cb, cr } = slot.planes;
     await band('rgbToYcc', [arena.memory, frame.data, stagingIn, y, cb, cr]);
@@ -229,7 +232,6 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
     const e4 = (gx.e4 + gy.e4) / 2;
     const l = Math.min(gx.lift, gy.lift);
     lift = lift < 0 ? l : 0.8 * lift + 0.2 * l;
-    slot.lift = lift;
     const t = (e: number) => (e > 0.08 ? Math.min(24, Math.max(2, s.deblock * e + 1.5)) : 0);
     const params: DeblockParams = { phaseX: gx.phase, phaseY: gy.phase, t8: t(e8), t4: s.deblock4 ? t(e4) : 0, tc: t(e8) * 0.75 };
     if (params.t8 > 0 || params.t4 > 0) {
@@ -237,8 +239,31 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       await band('deblockColumns', [arena.memory, slot.planes, width, height, params, false]);
       if (params.t4 > 0) await band('deblockColumns', [arena.memory, slot.planes, width, height, params, true]);
     }
+    if (s.shrink > 0) await shrink(slot, lift, noiseNow);
     if (radius > 0) await band('buildPyramid', [arena.memory, slot.pyramid, width, height]);
     pending.push(frame);
+  }
+
+  /** DCT shrinkage of a frame's planes, at thresholds from the measured noise and blocking. */
+  async function shrink(slot: Slot, blocking: number, temporalNoise: number): Promise<void> {
+    const planes = ['y', 'cb', 'cr'] as const;
+    // The planes' noise, measured by the workers side by side.
+    const levels = await allDone(planes.map((p) => workers.run<number>(KERNEL, 'dctNoise', [slot.planes[p], width, height])));
+    const shows = gridShows(blocking);
+    const floor = s.shrinkFloor + (s.shrinkFloorDamaged - s.shrinkFloor) * shows;
+    const thresholds = levels.map((level) => Math.max(floor * blockingBoost(blocking), s.shrink * level, s.shrinkTemporal * Math.sqrt(Math.max(0, temporalNoise))));
+    // The three planes side by side; chroma is half resolution underneath, so half the grids do.
+    await allDone(
+      planes.map((p, k) =>
+        band(
+          'dctShrink',
+          [arena.memory, slot.planes[p], shrunk[p], width, height, thresholds[k], p === 'y' ? s.shifts : Math.max(1, s.shifts >> 1), floor * (1 + (s.shrinkFlat - 1) * shows)],
+          (b) => [blocks[k]![b]],
+        ),
+      ),
+    );
+    [slot.planes, shrunk] = [shrunk, slot.planes];
+    slot.pyramid.y = slot.planes.y;
   }
 
   /** Motion from frame t to its neighbour at offset o (field i), and the neighbour moved onto it (preds[i], diffs[i]). */
@@ -275,7 +300,6 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
   async function emit(t: number, nextIn: number): Promise<Frame> {
     const frame = pending.shift()!;
     const cur = slotOf(t);
-    const blocking = slotOf(Math.min(t + radius, nextIn - 1)).lift;
     const used: number[] = [];
     const base: number[] = [];
     // Nearest neighbours first, so farther ones can start from their vectors; the two at one
@@ -315,25 +339,6 @@ export function createClean(strength: CleanStep['strength'], width: number, heig
       [previous, fused] = [fused, previous];
       previousIs = t;
       result = previous;
-    }
-    if (s.shrink > 0) {
-      const planes = ['y', 'cb', 'cr'] as const;
-      // The planes' noise, measured by the workers side by side.
-      const levels = await allDone(planes.map((p) => workers.run<number>(KERNEL, 'dctNoise', [result[p], width, height])));
-      const shows = gridShows(blocking);
-      const floor = s.shrinkFloor + (s.shrinkFloorDamaged - s.shrinkFloor) * shows;
-      const thresholds = levels.map((level) => Math.max(floor * blockingBoost(blocking), s.shrink * level, s.shrinkTemporal * Math.sqrt(Math.max(0, noise))));
-      // The three planes side by side; chroma is half resolution underneath, so half the grids do.
-      await allDone(
-        planes.map((p, k) =>
-          band(
-            'dctShrink',
-            [arena.memory, result[p], shrunk[p], width, height, thresholds[k], p === 'y' ? s.shifts : Math.max(1, s.shifts >> 1), floor * (1 + (s.shrinkFlat - 1) * shows)],
-            (b) => [blocks[k]![b]],
-          ),
-        ),
-      );
-      result = shrunk;
     }
     await band('guideChroma', [arena.memory, result, s.chroma, s.chromaColour, width, height, stagingOut, frame.data], (b) => [chromaWeights[b]]);
     return frame;
