@@ -212,6 +212,7 @@ export async function makeCleanClips(dir: string, frames: number): Promise<Clip[
     { name: 'stilllife-zoom-crf38', spec: zoom(stills.stillLife, W, H), width: W, height: H, damage: x264(38), note: 'photographic zoom, libx264 crf 38' },
     { name: 'still+object-crf40', spec: stillWithObject(stills.landscape, stills.stillLife, W, H), width: W, height: H, damage: x264(40), note: 'locked-off shot, moving object, crf 40' },
     { name: 'landscape-pan-jpeg', spec: pan(stills.landscape, W, H, 2, 1, 400, 100), width: W, height: H, damage: jpeg(14), note: 'photographic pan, JPEG q14 (blocking)' },
+    { name: 'landscape-pan-noise-crf18', spec: pan(stills.landscape, W, H, 3, 1), width: W, height: H, damage: x264(18), pre: 'noise=alls=6:allf=t', note: 'pan + sensor noise, crf 18: noisy footage, lightly compressed' },
     { name: 'stilllife-grain-crf30', spec: pan(stills.stillLife, W, H, 2, 0), width: W, height: H, damage: x264(30), pre: 'noise=alls=14:allf=t', note: 'pan + film grain, crf 30' },
     { name: 'testsrc2-crf40', spec: lavfi(`testsrc2=s=${w}x${h}:r=${FPS}`), width: w, height: h, damage: x264(40), note: 'synthetic, sharp detail, crf 40' },
     { name: 'mandelbrot-crf38', spec: lavfi(`mandelbrot=s=${w}x${h}:r=${FPS}:start_scale=1.5`), width: w, height: h, damage: x264(38), note: 'synthetic zoom, crf 38' },
