@@ -88,7 +88,7 @@ export interface CleanSettings {
 }
 
 export const CLEAN_SETTINGS: Record<CleanStep['strength'], CleanSettings> = {
-  light: { radius: 1, search: 3, base: [0.8], hScale: 4, hFloor: 16, deblock: 3, deblock4: false, chroma: 3, chromaColour: 4, recursive: 1, shrink: 2, shrinkFloor: 1.5, shrinkFloorDamaged: 1.5, shifts: 2, shrinkTemporal: 0.5, shrinkFlat: 3 },
+  light: { radius: 1, search: 3, base: [0.8], hScale: 4, hFloor: 32, deblock: 3, deblock4: false, chroma: 3, chromaColour: 4, recursive: 1, shrink: 2, shrinkFloor: 1.5, shrinkFloorDamaged: 1.5, shifts: 2, shrinkTemporal: 0.5, shrinkFlat: 3 },
   medium: { radius: 2, search: 3, base: [1, 0.8], hScale: 4, hFloor: 40, deblock: 4, deblock4: true, chroma: 4, chromaColour: 6, recursive: 2, shrink: 3, shrinkFloor: 1.5, shrinkFloorDamaged: 3.5, shifts: 4, shrinkTemporal: 1, shrinkFlat: 4 },
   strong: { radius: 3, search: 3, base: [1, 0.9, 0.7], hScale: 4, hFloor: 48, deblock: 6, deblock4: true, chroma: 6, chromaColour: 8, recursive: 3, shrink: 3.5, shrinkFloor: 3, shrinkFloorDamaged: 3, shifts: 8, shrinkTemporal: 2, shrinkFlat: 3 },
 };
