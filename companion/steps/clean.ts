@@ -60,8 +60,8 @@ export interface CleanSettings {
   base: number[];
   /**
    * Weight falloff: h² = hScale × the clip's measured temporal noise, at least hFloor. A
-   * right match differs by about the noise, so hScale 4 keeps it at weight 0.78 and halves
-   * one that differs by 2.8x more; at 32 (before) noisy footage smeared: a pan with sensor
+   * right match's squared difference is about the noise, so hScale 4 keeps it at weight 0.78,
+   * and half that at 3.8x the noise; at 32 (before) noisy footage smeared: a pan with sensor
    * noise gained 3.7 dB at medium, now 6.4. Compression noise, sparse, measures low: hFloor.
    */
   hScale: number;
