@@ -57,10 +57,10 @@ export const gridShows = (lift: number): number => Math.min(1, Math.max(0, (lift
  * against 0-0.2), though it is no worse; a running average starting from one took good
  * footage's first ten frames for damaged (medium on the crf-20 pan: 0.365 dB, now 0.485).
  */
-export const LIFT_FRAMES = 11;
+const LIFT_FRAMES = 11;
 
 /** The lower median: the lesser middle value of an even count. */
-export function lowerMedian(values: readonly number[]): number {
+function lowerMedian(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[(sorted.length - 1) >> 1] ?? 0;
 }
