@@ -5,9 +5,10 @@
 // that npm ships for Linux writes ProRes frames without their colour tags. ffprobe is taken
 // from where ffmpeg was found.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { stateDir } from '../state.js';
 
 export type ToolName = 'ffmpeg' | 'ffprobe';
 
@@ -60,14 +61,56 @@ function fromPath(tool: ToolName): string | undefined {
   return undefined;
 }
 
-function describe(path: string, source: ResolvedTool['source']): ResolvedTool {
+interface Description {
+  /** The binary's size and mtime when it was described. */
+  key: string;
+  version: string;
+  libavcodec: number;
+}
+
+/** Descriptions kept in the state folder's file, read once per process. */
+let kept: { file: string; tools: Record<string, Description> } | undefined;
+
+/**
+ * What `-version` says of a binary. It is kept in the state folder by path, size and mtime,
+ * because each `-version` is an ffmpeg start (0.12-0.15 s with Debian's 215 shared
+ * libraries) and a command looks at ffmpeg and ffprobe in two places each: 0.29 s of a
+ * 1.25 s job on a two-frame clip. An updated binary has another size or mtime and is
+ * described afresh; a folder that cannot be written only costs the time.
+ */
+export function describeTool(path: string, source: ResolvedTool['source']): ResolvedTool {
+  const file = join(stateDir(), 'cache', 'tools.json');
+  if (kept?.file !== file) {
+    let tools: Record<string, Description> = {};
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) tools = parsed as Record<string, Description>;
+    } catch {
+      // None yet, or unreadable: described afresh.
+    }
+    kept = { file, tools };
+  }
+  const { tools } = kept;
+  const info = statSync(path);
+  const key = `${info.size}:${info.mtimeMs}`;
+  const hit = tools[path];
+  if (hit?.key === key && typeof hit.version === 'string' && typeof hit.libavcodec === 'number') {
+    return { path, source, version: hit.version, libavcodec: hit.libavcodec };
+  }
   const out = execFileSync(path, ['-version'], { encoding: 'utf8', timeout: 15_000 });
-  return {
-    path,
-    source,
-    version: /version\s+(\S+)/.exec(out)?.[1] ?? 'unknown',
-    libavcodec: Number(/libavcodec\s+(\d+)\./.exec(out)?.[1] ?? 0),
-  };
+  const version = /version\s+(\S+)/.exec(out)?.[1] ?? 'unknown';
+  const libavcodec = Number(/libavcodec\s+(\d+)\./.exec(out)?.[1] ?? 0);
+  tools[path] = { key, version, libavcodec };
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    // Renamed into place, so that a command starting beside this one never reads half of it.
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(tools));
+    renameSync(temp, file);
+  } catch {
+    // Kept for this process only.
+  }
+  return { path, source, version, libavcodec };
 }
 
 /** Where ffmpeg was found, if it was. */
@@ -87,13 +130,13 @@ export function resolveTool(tool: ToolName): ResolvedTool {
   let resolved: ResolvedTool | undefined;
   if (fromEnv) {
     if (!isExecutable(fromEnv)) throw new Error(`${ENV[tool]}=${fromEnv} is not an executable file`);
-    resolved = describe(fromEnv, 'env');
+    resolved = describeTool(fromEnv, 'env');
   } else {
     const candidates: ResolvedTool[] = [];
     const npm = fromNpm(tool);
-    if (npm) candidates.push(describe(npm, 'npm'));
+    if (npm) candidates.push(describeTool(npm, 'npm'));
     const onPath = fromPath(tool);
-    if (onPath && onPath !== npm) candidates.push(describe(onPath, 'path'));
+    if (onPath && onPath !== npm) candidates.push(describeTool(onPath, 'path'));
     // ffprobe comes from where ffmpeg does, if it is there too: a probe must describe a file
     // as the decoder will read it (npm's 2023 static ffprobe, picked beside Debian's ffmpeg
     // 5.1, crashed on every MPEG-TS file).
