@@ -5,7 +5,7 @@
 // that npm ships for Linux writes ProRes frames without their colour tags. ffprobe is taken
 // from where ffmpeg was found.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { stateDir } from '../state.js';
@@ -101,14 +101,15 @@ export function describeTool(path: string, source: ResolvedTool['source']): Reso
   const version = /version\s+(\S+)/.exec(out)?.[1] ?? 'unknown';
   const libavcodec = Number(/libavcodec\s+(\d+)\./.exec(out)?.[1] ?? 0);
   tools[path] = { key, version, libavcodec };
+  // Renamed into place, so that a command starting beside this one never reads half of it.
+  const temp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    // Renamed into place, so that a command starting beside this one never reads half of it.
-    const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, JSON.stringify(tools));
     renameSync(temp, file);
   } catch {
     // Kept for this process only.
+    rmSync(temp, { force: true });
   }
   return { path, source, version, libavcodec };
 }
