@@ -5,7 +5,8 @@
 // that npm ships for Linux writes ProRes frames without their colour tags. ffprobe is taken
 // from where ffmpeg was found.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { stateDir } from '../state.js';
@@ -108,8 +109,8 @@ export function describeTool(path: string, source: ResolvedTool['source']): Reso
     writeFileSync(temp, JSON.stringify(tools));
     renameSync(temp, file);
   } catch {
-    // Kept for this process only.
-    rmSync(temp, { force: true });
+    // Kept for this process only; a cleanup that fails must not fail the command.
+    void rm(temp, { force: true }).catch(() => undefined);
   }
   return { path, source, version, libavcodec };
 }
