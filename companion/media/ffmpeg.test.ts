@@ -46,6 +46,15 @@ describe.skipIf(process.platform === 'win32')('tool descriptions', () => {
     expect(runs()).toBe(3);
   });
 
+  it('still describes a binary where the state folder cannot be written', () => {
+    const path = fakeFfmpeg('7.1-test');
+    // A file where the folder would go.
+    writeFileSync(join(dir, 'state'), '');
+    expect(describeTool(path, 'path').version).toBe('7.1-test');
+    expect(describeTool(path, 'path').version).toBe('7.1-test');
+    expect(runs()).toBe(1);
+  });
+
   it('describes afresh when the kept file is damaged', () => {
     const path = fakeFfmpeg('7.1-test');
     const file = join(dir, 'state', 'cache', 'tools.json');
