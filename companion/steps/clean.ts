@@ -89,13 +89,13 @@ export interface CleanSettings {
   chromaColour: number;
   /** Weight of the previous output (motion-compensated): a recursive average that calms still areas over many frames. */
   recursive: number;
-  /** Spatial DCT shrinkage of luma after the temporal average: threshold = shrink × measured noise σ (at least shrinkFloor), over `shifts` block grids; shrink 0 turns it off. */
+  /** Spatial DCT shrinkage of each frame as it comes in, before the temporal average: threshold = shrink × the plane's measured noise σ (at least the floor), over `shifts` block grids for luma and half as many for chroma; shrink 0 turns it off. */
   shrink: number;
   shrinkFloor: number;
   /** The floor once the footage shows its block grid (gridShows): compression noise that the noise measures, which look at fine detail, do not see. */
   shrinkFloorDamaged: number;
   shifts: number;
-  /** Threshold from the temporal noise instead: shrinkTemporal × √(median squared difference to the next frame's match). */
+  /** The threshold is also at least shrinkTemporal × √(the temporal noise: median squared difference to the ±1 frames' matches, as estimated so far). */
   shrinkTemporal: number;
   /** In flat blocks (see dctShrink) the threshold is at least shrinkFlat × the floor, once the footage shows its block grid. */
   shrinkFlat: number;
